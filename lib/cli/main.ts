@@ -1,0 +1,83 @@
+/**
+ * The `cntlens` command line: `cntlens <command> [options]`. Each command lives in its own file
+ * under lib/cli/commands/ and exports `command: Command`; this file only dispatches.
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CntlensError } from '../util/errors.js';
+
+export interface Command {
+  name: string;
+  /** One line for `cntlens --help`. */
+  summary: string;
+  /** Full help text for `cntlens <name> --help`. */
+  usage: string;
+  /** Runs the command; returns the process exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+const COMMANDS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'commands');
+
+export async function loadCommands(): Promise<Map<string, Command>> {
+  const files = readdirSync(COMMANDS_DIR).filter((f) => f.endsWith('.ts')).sort();
+  const commands = new Map<string, Command>();
+  for (const file of files) {
+    const mod = (await import(pathToFileURL(path.join(COMMANDS_DIR, file)).href)) as { command?: Command };
+    if (mod.command) commands.set(mod.command.name, mod.command);
+  }
+  return commands;
+}
+
+function overview(commands: Map<string, Command>): string {
+  const width = Math.max(...[...commands.keys()].map((n) => n.length));
+  const lines = [...commands.values()].map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    'cntlens: transformer components as a complex network, over training checkpoints',
+    '',
+    'Usage: cntlens <command> [options]     (cntlens <command> --help for its options)',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Backend: --backend auto|wasm|node-gpu|node|cpu or $CNTLENS_BACKEND (default wasm).',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const commands = await loadCommands();
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(overview(commands) + '\n');
+    return name ? 0 : 1;
+  }
+  const command = commands.get(name);
+  if (!command) {
+    process.stderr.write(`cntlens: unknown command "${name}" (known: ${[...commands.keys()].join(', ')})\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(command.usage.trimEnd() + '\n');
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    return reportError(name, err);
+  }
+}
+
+/** User errors print one readable line; anything else is a bug and keeps its stack. */
+export function reportError(commandName: string, err: unknown): number {
+  if (err instanceof CntlensError || isParseArgsError(err)) {
+    process.stderr.write(`cntlens ${commandName}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  process.stderr.write(`cntlens ${commandName}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  return 70;
+}
+
+function isParseArgsError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code ?? '';
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
