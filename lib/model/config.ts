@@ -12,7 +12,13 @@ import { InputError } from '../util/errors.js';
 import { readJsonFile } from '../util/files.js';
 import type { NeoXConfig } from './types.js';
 
-/** HF GPTNeoXConfig defaults for the optional fields cntlens reads. */
+/**
+ * HF GPTNeoXConfig (transformers v4.35.2, configuration_gpt_neox.py) defaults for the optional
+ * fields cntlens reads. HF also has defaults for the five size fields (those of gpt-neox-20b:
+ * vocab 50432, hidden 6144, 44 layers, 64 heads, intermediate 24576), but `save_pretrained`
+ * always writes them, so a config.json without one is broken rather than "20B by default":
+ * cntlens requires them.
+ */
 export const HF_DEFAULTS = {
   rotary_pct: 0.25,
   rotary_emb_base: 10000,
@@ -23,7 +29,11 @@ export const HF_DEFAULTS = {
   tie_word_embeddings: false,
 } as const;
 
-const REQUIRED_INTS = ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'] as const;
+/** The size fields a config.json must state. */
+export const REQUIRED_FIELDS = ['vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'] as const;
+
+/** The only architecture whose weights cntlens loads (embed_out = the LM head). */
+export const SUPPORTED_ARCHITECTURE = 'GPTNeoXForCausalLM';
 
 /** Parse an already-read config object; `file` is only used in error messages. */
 export function parseConfig(raw: unknown, file = 'config.json'): NeoXConfig {
@@ -35,49 +45,56 @@ export function parseConfig(raw: unknown, file = 'config.json'): NeoXConfig {
     throw new InputError(file, problem);
   };
 
-  if (json.architectures !== undefined) {
+  // Which model: model_type and architectures, when present, must say GPT-NeoX causal LM.
+  if (json.model_type !== undefined && json.model_type !== 'gpt_neox') {
+    fail(`unsupported model_type ${JSON.stringify(json.model_type)} (cntlens reads GPT-NeoX: "gpt_neox")`);
+  }
+  if (json.architectures !== undefined && json.architectures !== null) {
     const archs = json.architectures;
     if (!Array.isArray(archs) || !archs.every((a) => typeof a === 'string')) fail('"architectures" must be a list of strings');
-    const supported = (archs as string[]).filter((a) => a.startsWith('GPTNeoX'));
-    if ((archs as string[]).length > 0 && supported.length === 0) {
-      fail(`unsupported architecture ${JSON.stringify(archs)} (cntlens reads GPT-NeoX: "GPTNeoXForCausalLM")`);
+    if ((archs as string[]).length > 0 && !(archs as string[]).includes(SUPPORTED_ARCHITECTURE)) {
+      fail(`unsupported architecture ${JSON.stringify(archs)} (cntlens reads "${SUPPORTED_ARCHITECTURE}")`);
     }
   }
-  if (json.model_type !== undefined && json.model_type !== 'gpt_neox') {
-    fail(`unsupported model_type ${JSON.stringify(json.model_type)} (expected "gpt_neox")`);
-  }
 
+  // Features of later or other GPT-NeoX variants that this port does not implement.
   if (json.rope_scaling !== undefined && json.rope_scaling !== null) {
     fail(`unsupported "rope_scaling" ${JSON.stringify(json.rope_scaling)} (only plain rotary embeddings are implemented)`);
   }
+  if (json.attention_bias !== undefined && json.attention_bias !== true) {
+    fail(`unsupported "attention_bias" ${JSON.stringify(json.attention_bias)} (the query_key_value and dense biases are part of the model)`);
+  }
 
   const ints: Record<string, number> = {};
-  for (const key of REQUIRED_INTS) {
+  for (const key of REQUIRED_FIELDS) {
     const v = json[key];
-    if (v === undefined || v === null) fail(`missing required field "${key}"`);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) fail(`"${key}" must be a positive integer, got ${JSON.stringify(v)}`);
+    if (v === undefined) fail(`missing required field "${key}"`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) fail(`"${key}" must be a positive integer, got ${JSON.stringify(v)}`);
     ints[key] = v as number;
   }
 
+  // Absent → HF default; present but null or of the wrong type → error (HF would crash later).
+  const value = (key: keyof typeof HF_DEFAULTS): unknown => (json[key] === undefined ? HF_DEFAULTS[key] : json[key]);
   const num = (key: keyof typeof HF_DEFAULTS, check: (v: number) => boolean, what: string): number => {
-    const v = json[key] ?? HF_DEFAULTS[key];
+    const v = value(key);
     if (typeof v !== 'number' || !Number.isFinite(v) || !check(v)) fail(`"${key}" must be ${what}, got ${JSON.stringify(v)}`);
     return v as number;
   };
   const bool = (key: keyof typeof HF_DEFAULTS): boolean => {
-    const v = json[key] ?? HF_DEFAULTS[key];
+    const v = value(key);
     if (typeof v !== 'boolean') fail(`"${key}" must be true or false, got ${JSON.stringify(v)}`);
     return v as boolean;
   };
 
-  const rotaryPct = num('rotary_pct', (v) => v >= 0 && v <= 1, 'a number in [0, 1]');
-  const rotaryEmbBase = num('rotary_emb_base', (v) => v > 0, 'a positive number');
-  const maxPositionEmbeddings = num('max_position_embeddings', (v) => Number.isInteger(v) && v > 0, 'a positive integer');
+  let rotaryPct = num('rotary_pct', (v) => v >= 0 && v <= 1, 'a number in [0, 1]');
+  let rotaryEmbBase = num('rotary_emb_base', (v) => v > 0, 'a positive number');
+  [rotaryPct, rotaryEmbBase] = applyRopeParameters(json, rotaryPct, rotaryEmbBase, fail);
+  const maxPositionEmbeddings = num('max_position_embeddings', (v) => Number.isSafeInteger(v) && v > 0, 'a positive integer');
   const layerNormEps = num('layer_norm_eps', (v) => v > 0, 'a positive number');
   const useParallelResidual = bool('use_parallel_residual');
   const tieWordEmbeddings = bool('tie_word_embeddings');
 
-  const act = json.hidden_act ?? HF_DEFAULTS.hidden_act;
+  const act = value('hidden_act');
   if (act !== 'gelu') {
     fail(`unsupported "hidden_act" ${JSON.stringify(act)} (only the exact erf GELU "gelu" is implemented)`);
   }
@@ -90,7 +107,7 @@ export function parseConfig(raw: unknown, file = 'config.json'): NeoXConfig {
   const headSize = hiddenSize / numHeads;
   // HF: rotary_ndims = int(head_size * rotary_pct); the pairing (i, i + r/2) needs r even.
   const rotaryDims = Math.floor(headSize * rotaryPct);
-  if (rotaryDims % 2 !== 0) fail(`rotary dims int(head_size * rotary_pct) = ${rotaryDims} must be even`);
+  if (rotaryDims % 2 !== 0) fail(`rotary dims int(head_size * rotary_pct) = int(${headSize} * ${rotaryPct}) = ${rotaryDims} must be even`);
 
   return {
     vocabSize: ints.vocab_size,
@@ -108,6 +125,27 @@ export function parseConfig(raw: unknown, file = 'config.json'): NeoXConfig {
     headSize,
     rotaryDims,
   };
+}
+
+/**
+ * transformers ≥ 5 writes rotary settings as `rope_parameters: {rope_type, rope_theta,
+ * partial_rotary_factor}` instead of rotary_emb_base / rotary_pct. Accept the plain ("default")
+ * kind; refuse scaled kinds and values that contradict the old-style fields.
+ */
+function applyRopeParameters(json: Record<string, unknown>, pct: number, base: number, fail: (p: string) => never): [number, number] {
+  const rp = json.rope_parameters;
+  if (rp === undefined || rp === null) return [pct, base];
+  if (typeof rp !== 'object' || Array.isArray(rp)) fail('"rope_parameters" must be an object');
+  const { rope_type: type, rope_theta: theta, partial_rotary_factor: factor, ...rest } = rp as Record<string, unknown>;
+  if (type !== undefined && type !== 'default') fail(`unsupported rope_parameters.rope_type ${JSON.stringify(type)} (only plain rotary embeddings are implemented)`);
+  if (Object.keys(rest).length > 0) fail(`unsupported rope_parameters fields ${JSON.stringify(Object.keys(rest))}`);
+  const pick = (v: unknown, old: string, current: number, ok: (x: number) => boolean): number => {
+    if (v === undefined) return current;
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) fail(`rope_parameters value ${JSON.stringify(v)} is invalid`);
+    if (json[old] !== undefined && json[old] !== v) fail(`"${old}" (${JSON.stringify(json[old])}) contradicts rope_parameters (${v})`);
+    return v as number;
+  };
+  return [pick(factor, 'rotary_pct', pct, (x) => x >= 0 && x <= 1), pick(theta, 'rotary_emb_base', base, (x) => x > 0)];
 }
 
 /** Read `config.json` from a checkpoint folder (or a path to the file itself). */

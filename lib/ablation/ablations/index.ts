@@ -1,0 +1,16 @@
+/**
+ * The built-in ablations. Adding a type: write ./<name>.ts exporting an Ablation, then add its
+ * registration line below (see docs/ablation.md for a worked example).
+ */
+import { registerAblation } from '../registry.js';
+import { meanAblation } from './mean.js';
+import { noiseAblation } from './noise.js';
+import { resampleAblation } from './resample.js';
+import { zeroAblation } from './zero.js';
+
+registerAblation(zeroAblation);
+registerAblation(meanAblation);
+registerAblation(resampleAblation);
+registerAblation(noiseAblation);
+
+export { meanAblation, noiseAblation, resampleAblation, zeroAblation };

@@ -1,0 +1,170 @@
+/**
+ * The one place where a component graph is assembled, shared by graphFromInfluence and
+ * graphFromEdgeList. Order of the steps (documented in docs/network.md):
+ *   1. drop the LOGITS sink (option `logits: 'drop'`),
+ *   2. negative weights: error (default), abs, or drop,
+ *   3. weight-0 entries are no edge,
+ *   4. prune (threshold | percentile | top-k per node), on the weights of steps 2–3,
+ *   5. normalise (none | max | sum), so 'sum' really sums to 1 on the final graph.
+ */
+import { DirectedGraph } from 'graphology';
+import { DEFAULTS } from './defaults.js';
+import { LOGITS_ID, nodeAttributesOf } from './node-id.js';
+import { InputError, OptionError } from '../util/errors.js';
+import type {
+  ComponentEdgeAttributes, ComponentGraph, ComponentGraphAttributes, ComponentNodeAttributes,
+  NegativePolicy, Normalization, PruneSpec,
+} from './types.js';
+
+export interface BuildOptions {
+  /** Keep (default) or drop the LOGITS sink node. */
+  logits?: 'keep' | 'drop';
+  /** Negative weights: 'error' (default) refuses them, 'abs' keeps |w|, 'drop' removes the edge. */
+  negative?: NegativePolicy;
+  normalize?: Normalization;
+  prune?: PruneSpec | null;
+}
+
+export interface RawEdge {
+  source: string;
+  target: string;
+  weight: number;
+}
+
+/** Builds the graph from validated nodes and edges; `source` names the input in errors. */
+export function buildComponentGraph(
+  nodes: readonly string[],
+  edges: readonly RawEdge[],
+  options: BuildOptions,
+  source: string,
+): ComponentGraph {
+  const settings = resolveBuildOptions(options);
+  const keepNode = (id: string): boolean => settings.logits === 'keep' || id !== LOGITS_ID;
+  const keptNodes = nodes.filter(keepNode);
+
+  let kept = edges.filter((e) => keepNode(e.source) && keepNode(e.target));
+  const negatives = kept.filter((e) => e.weight < 0);
+  if (negatives.length > 0 && settings.negative === 'error') {
+    const worst = negatives.reduce((a, b) => (b.weight < a.weight ? b : a));
+    throw new InputError(source, `${negatives.length} negative edge weight(s) (most negative ${worst.weight} on ` +
+      `${worst.source} -> ${worst.target}); choose how to treat them: negative 'abs' or 'drop' (CLI: --negative abs|drop)`);
+  }
+  if (settings.negative === 'abs') kept = kept.map((e) => ({ ...e, weight: Math.abs(e.weight) }));
+  kept = kept.filter((e) => e.weight > 0);
+
+  const beforePrune = kept.length;
+  if (settings.prune) kept = pruneEdges(kept, keptNodes, settings.prune);
+
+  const normalizer = normalizerOf(kept, settings.normalize);
+
+  const attributes: ComponentGraphAttributes = {
+    source,
+    logits: settings.logits,
+    negative: settings.negative,
+    negativeCount: negatives.length,
+    prune: settings.prune,
+    prunedCount: beforePrune - kept.length,
+    normalize: settings.normalize,
+    normalizer,
+  };
+  const graph: ComponentGraph = new DirectedGraph<ComponentNodeAttributes, ComponentEdgeAttributes, ComponentGraphAttributes>();
+  graph.replaceAttributes(attributes);
+  for (const id of keptNodes) graph.addNode(id, nodeAttributesOf(id));
+  for (const e of kept) graph.addEdge(e.source, e.target, { weight: e.weight / normalizer });
+  return graph;
+}
+
+interface ResolvedBuildOptions {
+  logits: 'keep' | 'drop';
+  negative: NegativePolicy;
+  normalize: Normalization;
+  prune: PruneSpec | null;
+}
+
+export function resolveBuildOptions(options: BuildOptions): ResolvedBuildOptions {
+  const logits = options.logits ?? DEFAULTS.build.logits;
+  const negative = options.negative ?? DEFAULTS.build.negative;
+  const normalize = options.normalize ?? DEFAULTS.build.normalize;
+  const prune = options.prune ?? DEFAULTS.build.prune;
+  if (logits !== 'keep' && logits !== 'drop') throw new OptionError('logits', `expected keep or drop, got ${String(logits)}`);
+  if (!['error', 'abs', 'drop'].includes(negative)) {
+    throw new OptionError('negative', `expected error, abs or drop, got ${String(negative)}`);
+  }
+  if (!['none', 'max', 'sum'].includes(normalize)) {
+    throw new OptionError('normalize', `expected none, max or sum, got ${String(normalize)}`);
+  }
+  if (prune) validatePrune(prune);
+  return { logits, negative, normalize, prune };
+}
+
+function validatePrune(prune: PruneSpec): void {
+  switch (prune.kind) {
+    case 'threshold':
+      if (!(Number.isFinite(prune.value) && prune.value >= 0)) {
+        throw new OptionError('prune threshold', `expected a finite number >= 0, got ${prune.value}`);
+      }
+      return;
+    case 'percentile':
+      if (!(Number.isFinite(prune.value) && prune.value >= 0 && prune.value <= 100)) {
+        throw new OptionError('prune percentile', `expected a number in [0, 100], got ${prune.value}`);
+      }
+      return;
+    case 'top-k':
+      if (!(Number.isInteger(prune.k) && prune.k >= 1)) {
+        throw new OptionError('prune top-k', `expected an integer >= 1, got ${prune.k}`);
+      }
+      if (prune.direction !== 'out' && prune.direction !== 'in') {
+        throw new OptionError('prune top-k direction', `expected out or in, got ${String(prune.direction)}`);
+      }
+      return;
+    default:
+      throw new OptionError('prune', `unknown kind ${String((prune as { kind: unknown }).kind)}`);
+  }
+}
+
+/** Edges that survive the pruning rule, in their original order. */
+export function pruneEdges(edges: readonly RawEdge[], nodes: readonly string[], prune: PruneSpec): RawEdge[] {
+  switch (prune.kind) {
+    case 'threshold':
+      return edges.filter((e) => e.weight >= prune.value);
+    case 'percentile': {
+      if (edges.length === 0) return [];
+      const cut = percentile(edges.map((e) => e.weight), prune.value);
+      return edges.filter((e) => e.weight >= cut);
+    }
+    case 'top-k': {
+      const end = prune.direction === 'out' ? 'source' : 'target';
+      const other = prune.direction === 'out' ? 'target' : 'source';
+      const order = new Map(nodes.map((id, i) => [id, i]));
+      const byNode = new Map<string, RawEdge[]>();
+      for (const e of edges) {
+        const list = byNode.get(e[end]) ?? [];
+        list.push(e);
+        byNode.set(e[end], list);
+      }
+      const keep = new Set<RawEdge>();
+      for (const list of byNode.values()) {
+        // Heaviest first; equal weights keep the node order of the other end, so the choice is stable.
+        const ranked = [...list].sort((a, b) => b.weight - a.weight || order.get(a[other])! - order.get(b[other])!);
+        for (const e of ranked.slice(0, prune.k)) keep.add(e);
+      }
+      return edges.filter((e) => keep.has(e));
+    }
+  }
+}
+
+/** The q-th percentile (0..100) with linear interpolation between order statistics (numpy's default). */
+export function percentile(values: readonly number[], q: number): number {
+  if (values.length === 0) throw new Error('percentile of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = (q / 100) * (sorted.length - 1);
+  const lo = Math.floor(position);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (position - lo) * (sorted[hi] - sorted[lo]);
+}
+
+function normalizerOf(edges: readonly RawEdge[], normalize: Normalization): number {
+  if (normalize === 'none' || edges.length === 0) return 1;
+  if (normalize === 'max') return edges.reduce((m, e) => Math.max(m, e.weight), 0);
+  return edges.reduce((s, e) => s + e.weight, 0);
+}

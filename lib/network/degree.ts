@@ -1,0 +1,14 @@
+/** Unweighted in/out degree: the number of incoming or outgoing edges (networkx `in_degree`/`out_degree`). */
+import type { ComponentGraph, NodeValues } from './types.js';
+
+export interface DegreeOptions {
+  direction: 'in' | 'out';
+}
+
+export function degree(graph: ComponentGraph, options: DegreeOptions): NodeValues {
+  const values: NodeValues = {};
+  graph.forEachNode((node) => {
+    values[node] = options.direction === 'out' ? graph.outDegree(node) : graph.inDegree(node);
+  });
+  return values;
+}

@@ -1,0 +1,19 @@
+/**
+ * Report and figures: `writeReport(data, outDir, options)` writes a self-contained `report.html`
+ * and SVG / PNG figures from a `ReportData` (see types.ts for the input contract).
+ */
+export type {
+  MetricValue, ReportCheckpoint, ReportData, ReportOptions, ReportOutput, ReportPhase, ReportPhases, ReportRoles,
+} from './types.js';
+export { BEHAVIOUR_METRICS } from './types.js';
+export { writeReport, compileFigures, STATIC_FIGURES } from './write.js';
+export { validateReportData } from './validate.js';
+export {
+  allSpecs, behaviourSpec, buildModel, communitiesSpec, formatStep, graphSpec, heatmapSpec, metricsSpec, rolesSpec,
+  type FigureName, type ReportModel, type VlSpec,
+} from './specs.js';
+export { CollectingLogger, renderSvg, svgToPng, textInkFraction, toVega } from './render.js';
+export {
+  alignCommunities, alluvialLayout, communityFlows, layoutNodes, parseNodeId, rankNodes, rankings, strongestEdges,
+  type CommunityFlow, type LabelledCommunity, type NodeKind, type NodeLayout, type ParsedNode,
+} from './derive.js';
