@@ -12,12 +12,11 @@
  * Environment: CNTLENS_BENCH_REPEATS (fast-sweep repeats, default 3), CNTLENS_BENCH_NAIVE=0 to
  * skip the naive sweep.
  */
-import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/model/backend.js';
 import { parseConfig } from '../lib/model/config.js';
 import { NeoXModel } from '../lib/model/neox.js';
-import type { NeoXParams } from '../lib/model/params.js';
-import type { NeoXConfig } from '../lib/model/types.js';
+import type { NeoXConfig, StateDict } from '../lib/model/types.js';
+import { Rng } from '../lib/util/rng.js';
 import { influenceSweep } from '../lib/ablation/sweep.js';
 import { naiveInfluenceSweep } from '../lib/ablation/naive.js';
 import { inductionPrompts } from '../lib/ablation/tasks.js';
@@ -40,28 +39,41 @@ export const PYTHIA_14M_CONFIG = {
   tie_word_embeddings: false,
 };
 
-/** Random parameters in math layout with the fixtures' scales (seeded through TF.js). */
-export function randomParams(config: NeoXConfig, seed: number): NeoXParams {
+/**
+ * A random Hugging Face state dict with the fixtures' scales (test/fixtures/README.md): embed_in
+ * N(0,1); LayerNorm weights 1+0.2·N(0,1), biases 0.2·N(0,1); query_key_value N(0,(1.5/√d)²);
+ * dense and dense_h_to_4h N(0,1/d); dense_4h_to_h N(0,1/d_mlp); linear biases 0.1·N(0,1);
+ * embed_out N(0,1/d). Seeded (lib/util/rng.ts).
+ */
+export function randomStateDict(config: NeoXConfig, seed: number): StateDict {
   const { hiddenSize: d, intermediateSize: m, vocabSize: V } = config;
-  let s = seed;
-  const normal = (shape: number[], std: number, mean = 0): tf.Tensor => tf.randomNormal(shape, mean, std, 'float32', s++);
-  return {
-    W_E: normal([V, d], 1) as tf.Tensor2D,
-    blocks: Array.from({ length: config.numLayers }, () => ({
-      ln1: { w: normal([d], 0.2, 1) as tf.Tensor1D, b: normal([d], 0.2) as tf.Tensor1D },
-      W_QKV: normal([d, 3 * d], 1.5 / Math.sqrt(d)) as tf.Tensor2D,
-      b_QKV: normal([3 * d], 0.1) as tf.Tensor1D,
-      W_O: normal([d, d], 1 / Math.sqrt(d)) as tf.Tensor2D,
-      b_O: normal([d], 0.1) as tf.Tensor1D,
-      ln2: { w: normal([d], 0.2, 1) as tf.Tensor1D, b: normal([d], 0.2) as tf.Tensor1D },
-      W_in: normal([d, m], 1 / Math.sqrt(d)) as tf.Tensor2D,
-      b_in: normal([m], 0.1) as tf.Tensor1D,
-      W_out: normal([m, d], 1 / Math.sqrt(m)) as tf.Tensor2D,
-      b_out: normal([d], 0.1) as tf.Tensor1D,
-    })),
-    ln_final: { w: normal([d], 0.2, 1) as tf.Tensor1D, b: normal([d], 0.2) as tf.Tensor1D },
-    W_U: normal([d, V], 1 / Math.sqrt(d)) as tf.Tensor2D,
+  const rng = new Rng(seed);
+  const sd: StateDict = new Map();
+  const put = (name: string, shape: number[], std: number, mean = 0): void => {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < data.length; i++) data[i] = mean + std * rng.normal();
+    sd.set(name, { shape, data });
   };
+  put('gpt_neox.embed_in.weight', [V, d], 1);
+  for (let l = 0; l < config.numLayers; l++) {
+    const p = `gpt_neox.layers.${l}`;
+    put(`${p}.input_layernorm.weight`, [d], 0.2, 1);
+    put(`${p}.input_layernorm.bias`, [d], 0.2);
+    put(`${p}.post_attention_layernorm.weight`, [d], 0.2, 1);
+    put(`${p}.post_attention_layernorm.bias`, [d], 0.2);
+    put(`${p}.attention.query_key_value.weight`, [3 * d, d], 1.5 / Math.sqrt(d));
+    put(`${p}.attention.query_key_value.bias`, [3 * d], 0.1);
+    put(`${p}.attention.dense.weight`, [d, d], 1 / Math.sqrt(d));
+    put(`${p}.attention.dense.bias`, [d], 0.1);
+    put(`${p}.mlp.dense_h_to_4h.weight`, [m, d], 1 / Math.sqrt(d));
+    put(`${p}.mlp.dense_h_to_4h.bias`, [m], 0.1);
+    put(`${p}.mlp.dense_4h_to_h.weight`, [d, m], 1 / Math.sqrt(m));
+    put(`${p}.mlp.dense_4h_to_h.bias`, [d], 0.1);
+  }
+  put('gpt_neox.final_layer_norm.weight', [d], 0.2, 1);
+  put('gpt_neox.final_layer_norm.bias', [d], 0.2);
+  put('embed_out.weight', [V, d], 1 / Math.sqrt(d));
+  return sd;
 }
 
 export const BENCH_OPTIONS: InfluenceOptions = { ablation: 'zero', measure: 'cosine', positions: '51:101', lossPositions: '50:100' };
@@ -75,7 +87,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 export async function run(): Promise<void> {
   const backend = await initBackend({ quiet: true });
   const config = parseConfig(PYTHIA_14M_CONFIG, 'pythia-14m (random)');
-  const model = new NeoXModel(config, randomParams(config, 14));
+  const model = NeoXModel.fromStateDict(config, randomStateDict(config, 14));
   const prompts = inductionPrompts({ nPrompts: 8, halfLen: 50, seed: 0 }, config.vocabSize);
   const repeats = Number(process.env.CNTLENS_BENCH_REPEATS ?? 3);
 

@@ -20,7 +20,7 @@ import type { Range } from './positions.js';
 import { assembleResult, type InfluenceResult, type RawSweep } from './result.js';
 import { inductionBehaviour } from './tasks.js';
 import { DEFAULT_LSE_CHUNK_ROWS, logitsLogSumExp, unembedGram } from './unembed.js';
-import type { Patch } from '../model/types.js';
+import { ablationPatches } from './patches.js';
 
 const DEFAULT_STACK_BUDGET = 512 * 1024 * 1024;
 
@@ -237,42 +237,6 @@ function replacementOf(plan: SweepPlan, clean: CleanState, source: ComponentNode
   }
 }
 
-/** The patches that ablate slot k's source in rows k·B … k·B + B − 1. */
-function stackedPatches(plan: SweepPlan, clean: CleanState, group: ComponentNode[]): { patches: Patch[]; owned: tf.Tensor[] } {
-  const K = group.length;
-  const { batch: B, seqLen: T } = plan;
-  const { hiddenSize: d, numHeads: H } = plan.config;
-  const layer = group[0].layer;
-  const patches: Patch[] = [];
-  const owned: tf.Tensor[] = [];
-  const reps = group.map((s) => replacementOf(plan, clean, s)); //                       K × [B, T, d]
-  try {
-    if (group.some((s) => s.kind === 'head')) {
-      const mask = new Uint8Array(K * H);
-      group.forEach((s, k) => { if (s.kind === 'head') mask[k * H + s.head!] = 1; });
-      const select = tf.tensor(mask, [K, 1, 1, H, 1], 'bool');
-      const values = tf.tidy(() => tf.stack(group.map((s, k) => (s.kind === 'head' ? reps[k] : tf.zerosLike(reps[k]))).map((r) => r.reshape([B, T, 1, d])))); // [K, B, T, 1, d]
-      owned.push(select, values);
-      patches.push({
-        hook: `blocks.${layer}.attn.hook_result`,
-        value: (x) => tf.tidy(() => tf.where(select, values, x.reshape([K, B, T, H, d])).reshape([K * B, T, H, d])), // [K·B, T, H, d]
-      });
-    }
-    if (group.some((s) => s.kind === 'mlp')) {
-      const select = tf.tensor(group.map((s) => (s.kind === 'mlp' ? 1 : 0)), [K, 1, 1, 1], 'bool');
-      const values = tf.tidy(() => tf.stack(group.map((s, k) => (s.kind === 'mlp' ? reps[k] : tf.zerosLike(reps[k]))))); // [K, B, T, d]
-      owned.push(select, values);
-      patches.push({
-        hook: `blocks.${layer}.hook_mlp_out`,
-        value: (x) => tf.tidy(() => tf.where(select, values, x.reshape([K, B, T, d])).reshape([K * B, T, d])), // [K·B, T, d]
-      });
-    }
-  } finally {
-    tf.dispose(reps);
-  }
-  return { patches, owned };
-}
-
 /** Per (slot, prompt) means over positions of a per-vector measure: [K][B]. */
 function finishMeasure(
   plan: SweepPlan, K: number, inner: number, innerIndex: number,
@@ -352,7 +316,10 @@ function ablateGroup(model: InfluenceModel, plan: SweepPlan, clean: CleanState, 
     }
     if (!plan.parallel && group.some((s) => s.kind === 'head')) capture.add(`blocks.${layer}.hook_mlp_out`);
   }
-  const { patches, owned } = stackedPatches(plan, clean, group);
+  const { patches, owned } = ablationPatches({
+    config, batch: B, seqLen: plan.seqLen, slots: group.map((s) => [s]),
+    replacement: (node) => replacementOf(plan, clean, node),
+  });
   const residPre = tf.tile(clean.residPre[layer], [K, 1, 1]); //                         [K·B, T, d]
   let cache: Map<string, tf.Tensor>;
   try {

@@ -13,7 +13,7 @@
  *
  * Attn: q, k, v = h W_Q + b_Q, h W_K + b_K, h W_V + b_V; rotary on the first rotaryDims dims of q and k
  * (rotate-half pairing i ↔ i + r/2); causal softmax(q kᵀ / √dh); z = pattern v; z W_O + b_O.
- * MLP: gelu_exact(h W_in + b_in) W_out + b_out.
+ * MLP: gelu(h W_in + b_in) W_out + b_out, GELU with erf (not the tanh approximation).
  *
  * Parameters are in math layout (params.ts). The plain pass (no hooks) uses only differentiable
  * ops (ops.ts), so training can call it inside tf.variableGrads on any backend.
@@ -23,7 +23,7 @@ import { InputError } from '../util/errors.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { blockHook, HookRunner } from './hooks.js';
 import type { BlockHookPoint } from './hooks.js';
-import { channelBatchMatMul, gatherRows, geluExact, layerNorm, linear } from './ops.js';
+import { channelBatchMatMul, gatherRows, gelu, layerNorm, linear } from './ops.js';
 import { disposeParams, paramsFromStateDict, stateDictFromParams } from './params.js';
 import type { NeoXBlockParams, NeoXParams } from './params.js';
 import type { NeoXConfig, RunOptions, RunResult, StateDict } from './types.js';
@@ -219,7 +219,7 @@ function mlp(ctx: PassContext, P: NeoXBlockParams, l: number, hIn: tf.Tensor): t
   const N = b * p;
   const pre = linear(hIn.reshape([N, config.hiddenSize]) as tf.Tensor2D, P.W_in, P.b_in); //  [N, d_mlp]
   const preH = hooks.apply(name('mlp.hook_pre'), pre.reshape([b, p, config.intermediateSize]));
-  const post = hooks.apply(name('mlp.hook_post'), geluExact(preH)); //                         [b, p, d_mlp]
+  const post = hooks.apply(name('mlp.hook_post'), gelu(preH)); //                         [b, p, d_mlp]
   const out = linear(post.reshape([N, config.intermediateSize]) as tf.Tensor2D, P.W_out, P.b_out); // [N, d]
   return hooks.apply(name('hook_mlp_out'), out.reshape([b, p, config.hiddenSize]));
 }

@@ -15,17 +15,13 @@
  * standardize.ts) and the default penalty (see `defaultPenalty`).
  */
 import { OptionError } from '../util/errors.js';
-import { robustStandardize, pooledResidualScale, differenceScale } from './standardize.js';
+import { robustStandardize, pooledResidualScale } from './standardize.js';
 import type { ChangePointMethod, ChangePointOptions, ChangePointResult } from './types.js';
 
 /** Default minimum number of checkpoints per segment. */
 export const DEFAULT_MIN_SIZE = 3;
 
-/**
- * Constants of the default penalty x = PENALTY_LOG_N · ln(n) + PENALTY_OFFSET (see `defaultPenalty`).
- * Calibrated by simulation on stationary Gaussian noise (docs/phases.md, "Penalty").
- */
-export const PENALTY_LOG_N = 1;
+/** x = ln(n) + PENALTY_OFFSET in the default penalty (see `defaultPenalty`); e^−4 ≈ 0.018. */
 export const PENALTY_OFFSET = 4;
 
 /**
@@ -80,26 +76,41 @@ export class L2Cost {
 }
 
 /**
+ * Small-sample factor of the default penalty, c(ν) = ν(ν−1) / ((ν−2)(ν−4)) with ν = n − 1 (at
+ * least 5). A metric's gain divided by a variance estimated with ν degrees of freedom is an
+ * F(1, ν) = t²_ν variable rather than χ²_1; the scaled χ²_1 with the same first two moments is
+ * c(ν)·χ²_1 (with slightly fewer degrees of freedom, ignored, which errs on the safe side).
+ * c → 1 as n grows: 1.34 at n = 20, 1.07 at n = 80, 1.03 at n = 154.
+ */
+export function smallSampleFactor(n: number): number {
+  const nu = Math.max(n - 1, 5);
+  return (nu * (nu - 1)) / ((nu - 2) * (nu - 4));
+}
+
+/**
  * The default penalty per boundary for d standardised metrics over n checkpoints:
  *
- *   β = d + 2·√(d·x) + 2·x,   x = ln(n) + 4.
+ *   β = c(n − 1) · (d + 2·√(d·x) + 2·x),   x = ln(n) + 4.
  *
- * Why: under no change, the cost saved by the best split at a given position is χ²_d (each
+ * Why: with no change, the cost saved by the best split at a given position is χ²_d (each
  * standardised metric contributes one χ²_1). Laurent & Massart (2000, Lemma 1) bound its tail:
- * P(χ²_d ≥ d + 2√(d·x) + 2x) ≤ e^(−x). Taking x = ln(n) + c pays for the ~n positions searched
- * (a Bonferroni/BIC-like log n term) and leaves e^(−c) for the rest. The leading d is the average
- * saving that d noisy metrics give any split; only the margin above it, 2√(d·x) + 2x, grows
- * with d, and only like √d. A penalty linear in d with a log n factor (BIC: d·ln n) would instead
- * bury a shift carried by a few metrics under the noise allowance of all of them.
+ * P(χ²_d ≥ d + 2√(d·x) + 2x) ≤ e^(−x). Taking x = ln(n) + 4 pays for the ~n positions searched
+ * (the log n of BIC) and leaves e^(−4) for the rest. The leading d is the average saving that d
+ * noisy metrics give any split, and only the margin above it, 2√(d·x) + 2x, grows with d — like
+ * √d. BIC's d·ln(n) would instead bury a shift carried by a few metrics under the noise allowance
+ * of all of them. c(ν) (`smallSampleFactor`) pays for the noise scale being estimated from the
+ * same n checkpoints. Checked by simulation on Gaussian noise, n = 20…154, d = 1…20
+ * (docs/phases.md, "Penalty").
  */
 export function defaultPenalty(n: number, d: number): number {
   if (!(n >= 1) || !(d >= 1)) throw new Error(`defaultPenalty: need n >= 1 and d >= 1, got n=${n}, d=${d}`);
-  const x = PENALTY_LOG_N * Math.log(n) + PENALTY_OFFSET;
-  return d + 2 * Math.sqrt(d * x) + 2 * x;
+  const x = Math.log(n) + PENALTY_OFFSET;
+  return smallSampleFactor(n) * (d + 2 * Math.sqrt(d * x) + 2 * x);
 }
 
 /** The formula of `defaultPenalty`, for reports. */
-export const DEFAULT_PENALTY_FORMULA = `d + 2*sqrt(d*x) + 2*x with x = ${PENALTY_LOG_N === 1 ? '' : `${PENALTY_LOG_N}*`}ln(n) + ${PENALTY_OFFSET}`;
+export const DEFAULT_PENALTY_FORMULA =
+  `c * (d + 2*sqrt(d*x) + 2*x), x = ln(n) + ${PENALTY_OFFSET}, c = v(v-1)/((v-2)(v-4)) with v = max(n-1, 5); n checkpoints, d metrics`;
 
 /**
  * PELT: exact minimiser of Σ segment L2 cost + β·(#boundaries), with segments of at least
@@ -282,11 +293,7 @@ export function detectChangePoints(series: number[][], options: ChangePointOptio
     boundaries = searchChangePoints(standard.values, method, penalty, minSize);
     for (; refinements < maxRefinements; refinements++) {
       const columns = standard.kept.map((j) => series.map((row) => row[j]));
-      const residualScale = (options as { scaleMethod?: string }).scaleMethod === 'diff'
-        ? differenceScale(columns, boundaries)
-        : (options as { scaleMethod?: string }).scaleMethod === 'mix'
-          ? differenceScale(columns, boundaries).map((v, k) => Math.sqrt((v * v + pooledResidualScale(columns, boundaries)[k] ** 2) / 2))
-          : pooledResidualScale(columns, boundaries);
+      const residualScale = pooledResidualScale(columns, boundaries);
       const nextScale = residualScale.map((s, k) => (s > 0 ? s : standard.scale[k]));
       const rescaled = series.map((row) => standard.kept.map((j, k) => (row[j] - standard.center[k]) / nextScale[k]));
       const next = searchChangePoints(rescaled, method, penalty, minSize);

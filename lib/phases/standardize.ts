@@ -107,20 +107,3 @@ export function pooledResidualScale(columns: number[][], boundaries: number[]): 
   });
 }
 
-/**
- * Noise scale from the first differences that do not straddle a boundary: √(mean Δ² / 2).
- * columns: [d][n]
- */
-export function differenceScale(columns: number[][], boundaries: number[]): number[] {
-  const cut = new Set(boundaries);
-  return columns.map((column) => {
-    let ss = 0;
-    let count = 0;
-    for (let t = 1; t < column.length; t++) {
-      if (cut.has(t)) continue;
-      ss += (column[t] - column[t - 1]) ** 2;
-      count++;
-    }
-    return count > 0 ? Math.sqrt(ss / count / 2) : 0;
-  });
-}

@@ -193,19 +193,24 @@ export function strengths(matrix: number[][]): { out: number[]; in: number[] } {
 /**
  * Nodes ranked best first at one checkpoint. Spreaders rank by `out_strength`, gatherers by
  * `in_strength`, taken from `nodeMetrics` when every node has it, else from the matrix's row / column
- * sums. Ties keep node order, so the result is deterministic.
+ * sums of |weight| (a negative influence is still influence). Nodes with a score of 0 are left out. Ties keep node order, so the result is deterministic.
  */
 export function rankNodes(nodes: string[], ck: ReportCheckpoint, role: Role, exclude: string[] = []): string[] {
   const key = role === 'spreaders' ? 'out_strength' : 'in_strength';
   const fromMetrics = nodes.map((id) => ck.nodeMetrics?.[id]?.[key]);
   const scores = fromMetrics.every((v) => typeof v === 'number')
     ? (fromMetrics as number[])
-    : role === 'spreaders' ? strengths(ck.matrix).out : strengths(ck.matrix).in;
+    : role === 'spreaders' ? strengths(absolute(ck.matrix)).out : strengths(absolute(ck.matrix)).in;
   return nodes
     .map((id, i) => ({ id, i, score: scores[i] }))
-    .filter((r) => !exclude.includes(r.id))
+    // A node that exerts (or receives) no influence has no role, whatever its position.
+    .filter((r) => !exclude.includes(r.id) && r.score > 0)
     .sort((a, b) => b.score - a.score || a.i - b.i)
     .map((r) => r.id);
+}
+
+function absolute(matrix: number[][]): number[][] {
+  return matrix.map((row) => row.map(Math.abs));
 }
 
 /** Ranked lists per checkpoint: `data.roles` where given for that step, else derived. */

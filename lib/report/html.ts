@@ -59,6 +59,9 @@ export const FIGURE_TEXT: Record<FigureName, { heading: string; text: string }> 
   },
 };
 
+/** Heatmap caption when some influence is negative (diverging colour scale instead of square root). */
+const HEATMAP_TEXT_SIGNED = 'Entry (row i, column j) is the influence of ablating source i on target j at the selected checkpoint; some influences are negative, so the colour scale diverges from 0 (orange positive, blue negative) and is fixed across checkpoints. Axis labels are blue for attention heads and orange for MLPs; white lines separate layers.';
+
 export interface HtmlInput {
   model: ReportModel;
   /** Compiled Vega specs by figure. */
@@ -109,14 +112,13 @@ export function renderHtml({ model, specs, figureDir }: HtmlInput): string {
   <input type="range" id="checkpoint-slider" min="0" max="${last}" step="1" value="${last}">
   <output id="checkpoint-label" for="checkpoint-slider">${esc(checkpointLabel(explorer.checkpoints[last]))}</output>
 </div>
-<div class="explorer-grid">${figure('heatmap', 'heatmap', FIGURE_TEXT.heatmap.text)}${figure('graph', 'graph', FIGURE_TEXT.graph.text)}</div>
+<div class="explorer-grid">${figure('heatmap', 'heatmap', model.hasNegative ? HEATMAP_TEXT_SIGNED : FIGURE_TEXT.heatmap.text)}${figure('graph', 'graph', FIGURE_TEXT.graph.text)}</div>
 </section>`);
   section('communities');
-  sections.push(`<section id="settings"><h2>Settings</h2><p class="explain">The run’s configuration, as recorded.</p>${settingsTable(data.settings)}</section>`);
 
   const nav = [
     ['summary', 'Summary'], ...(['behaviour', 'metrics', 'roles'] as FigureName[]).filter((n) => specs[n]).map((n) => [n, FIGURE_TEXT[n].heading]),
-    ['explorer', 'Checkpoint explorer'], ...(specs.communities ? [['communities', FIGURE_TEXT.communities.heading]] : []), ['settings', 'Settings'],
+    ['explorer', 'Checkpoint explorer'], ...(specs.communities ? [['communities', FIGURE_TEXT.communities.heading]] : []),
   ].map(([id, label]) => `<a href="#${id}">${esc(label)}</a>`).join('');
 
   return `<!doctype html>
@@ -135,18 +137,29 @@ export function renderHtml({ model, specs, figureDir }: HtmlInput): string {
   <nav>${nav}</nav>
 </header>
 <main>
-<section id="summary"><h2>Summary</h2>${summaryHtml(model)}</section>
+<section id="summary"><h2>Summary</h2>${summaryHtml(model)}<h3 id="settings">Settings</h3>${settingsTable(data.settings)}</section>
 ${sections.join('\n')}
 </main>
 <footer>Made with cntlens. Figures drawn with Vega ${esc(vegaVersion())} from Vega-Lite specifications; the static SVG/PNG files are rendered from the same specifications.</footer>
 <script>${scriptSafe(vegaBundle())}</script>
-<script type="application/json" id="cntlens-specs">${jsonForScript(specs)}</script>
+<script type="application/json" id="cntlens-specs">${jsonForScript(withoutSliderData(specs))}</script>
 <script type="application/json" id="cntlens-explorer">${jsonForScript(explorer)}</script>
 <script>${scriptSafe(CLIENT_HELPERS_JS)}
 ${GLUE_JS}</script>
 </body>
 </html>
 `;
+}
+
+/** Datasets the slider fills in the browser (from the compact matrices), so not inlined twice. */
+const SLIDER_DATASETS = new Set(['heatmap_cells', 'graph_edges', 'graph_nodes']);
+
+function withoutSliderData(specs: Partial<Record<FigureName, vega.Spec>>): Partial<Record<FigureName, vega.Spec>> {
+  const out: Partial<Record<FigureName, vega.Spec>> = {};
+  for (const [name, spec] of Object.entries(specs) as [FigureName, vega.Spec][]) {
+    out[name] = { ...spec, data: spec.data?.map((d) => (SLIDER_DATASETS.has(d.name) && 'values' in d ? { ...d, values: [] } : d)) };
+  }
+  return out;
 }
 
 function phaseOf(model: ReportModel, step: number): string | null {
@@ -225,9 +238,10 @@ function settingsTable(settings: Record<string, unknown>): string {
     if (text.length > 300) text = `${text.slice(0, 300)}… (${text.length} characters)`;
     rows.push([key, text]);
   };
-  walk(settings, '');
+  for (const [k, v] of Object.entries(settings)) walk(v, k);
   if (rows.length === 0) return '<p>—</p>';
-  return `<details open><summary>${rows.length} settings</summary><table class="settings"><tbody>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td><code>${esc(v)}</code></td></tr>`).join('')}</tbody></table></details>`;
+  // Open when short; a long configuration starts folded so the figures stay near the top.
+  return `<details${rows.length <= 16 ? ' open' : ''}><summary>${rows.length} settings of the run</summary><table class="settings"><tbody>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td><code>${esc(v)}</code></td></tr>`).join('')}</tbody></table></details>`;
 }
 
 function fmt(v: unknown): string {

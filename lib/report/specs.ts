@@ -106,7 +106,7 @@ function stepAxisEncoding(model: ReportModel, field: string, title: string | nul
       axis: { values: symlogTicks(model.steps), labelExpr: STEP_LABEL_EXPR, labelFlush: true, labelOverlap: true },
     };
   }
-  return { field, type: 'quantitative', title, scale: { domain, nice: false, zero: false }, axis: { labelExpr: STEP_LABEL_EXPR, tickCount: 6, labelFlush: true, labelOverlap: true } };
+  return { field, type: 'quantitative', title, scale: { domain, nice: false, zero: false }, axis: { labelExpr: STEP_LABEL_EXPR, tickCount: 6, tickMinStep: 1, labelFlush: true, labelOverlap: true } };
 }
 
 function phaseColourEncoding(model: ReportModel, legend: VlSpec | null): VlSpec {
@@ -446,6 +446,7 @@ export function graphSpec(model: ReportModel, index: number): VlSpec {
           shape: { field: 'kind', type: 'nominal', title: 'Component', scale: { domain: kinds.map((k) => KIND_NAMES[k]), range: kinds.map((k) => KIND_SHAPES[k]) } },
           color: { field: 'kind', type: 'nominal', title: 'Component', ...colour },
           size: { field: 'strength', type: 'quantitative', title: 'In + out strength', scale: { domain: [0, model.maxStrength || 1], range: [25, 420] }, legend: null },
+          description: { field: 'id' }, // the ARIA label of each node: its id
           tooltip: [
             { field: 'id', title: 'Component' },
             { field: 'kind', title: 'Kind' },

@@ -70,11 +70,12 @@ export async function ensureTrained(dir: string, options: TrainOptions = {}): Pr
   const config = resolveTrainConfig(options.config ?? {}, 'train options');
   const existing = readFinishedRun(dir);
   if (existing) {
-    if (existing.settingsHash === settingsHash(config) && existing.checkpoints.every((c) => existsSync(path.join(dir, c, 'model.safetensors')))) {
-      return { dir, checkpoints: existing.checkpoints.map((c) => path.resolve(dir, c)), summary: existing, reused: true };
-    }
-    if (!options.overwrite) {
-      throw new OptionError('--out', `${dir} holds a finished training run with other settings (or missing checkpoints); choose another folder or pass --overwrite`);
+    if (existing.settingsHash === settingsHash(config)) {
+      const complete = existing.checkpoints.every((c) => existsSync(path.join(dir, c, 'model.safetensors')) && existsSync(path.join(dir, c, 'config.json')));
+      if (complete) return { dir, checkpoints: existing.checkpoints.map((c) => path.resolve(dir, c)), summary: existing, reused: true };
+      // Same settings, checkpoints lost: retrain (deterministic, so the same run comes back).
+    } else if (!options.overwrite) {
+      throw new OptionError('--out', `${dir} holds a finished training run with other settings; choose another folder or pass --overwrite`);
     }
   }
   return trainTinyModel(dir, { ...options, config });

@@ -19,11 +19,6 @@ function disposeResult(r: RunResult): void {
   for (const t of r.cache.values()) t.dispose();
 }
 
-/** Row-major flat index. */
-function at(shape: number[], ...idx: number[]): number {
-  return idx.reduce((acc, i, axis) => acc * shape[axis] + i, 0);
-}
-
 describe('hooks: capture', () => {
   const config = tinyConfig();
   let model: NeoXModel;
@@ -127,7 +122,7 @@ describe('hooks: patches', () => {
     const clean = model.run(tokens, { capture: names });
     const patched = model.run(tokens, { capture: names, patches: [{ hook: names[0], value: 'zero', heads: [1], positions: [3], batch: [1] }] });
     try {
-      const shape = clean.cache.get(names[0])!.shape;
+      const shape: number[] = clean.cache.get(names[0])!.shape;
       const z0 = clean.cache.get(names[0])!.dataSync();
       const z1 = patched.cache.get(names[0])!.dataSync();
       for (let i = 0; i < z0.length; i++) {

@@ -50,8 +50,8 @@ export function goldenArray(g: Golden, name: string): HostTensor {
 }
 
 /** Assert |got - want| <= atol + rtol·|want| elementwise, with the same shape. */
-export function expectClose(got: tf.Tensor | Float32Array | number[], want: HostTensor | { shape: number[]; data: ArrayLike<number> }, what: string, atol = 1e-4, rtol = 1e-4): void {
-  const data = got instanceof tf.Tensor ? got.dataSync() : got;
+export function expectClose(got: tf.Tensor | ArrayLike<number>, want: HostTensor | { shape: number[]; data: ArrayLike<number> }, what: string, atol = 1e-4, rtol = 1e-4): void {
+  const data: ArrayLike<number> = got instanceof tf.Tensor ? got.dataSync() : got;
   if (got instanceof tf.Tensor) expect(got.shape, `${what}: shape`).to.deep.equal(want.shape);
   expect(data.length, `${what}: size`).to.equal(want.data.length);
   let worst = -1;

@@ -6,7 +6,7 @@ import { initBackend } from '../../lib/model/backend.js';
 import { loadCheckpoint } from '../../lib/model/checkpoint.js';
 import { NeoXModel, runNeoX } from '../../lib/model/neox.js';
 import type { NeoXRunOptions } from '../../lib/model/neox.js';
-import { channelBatchMatMul, gatherRows, linear } from '../../lib/model/ops.js';
+import { channelBatchMatMul, gatherRows, gelu, linear } from '../../lib/model/ops.js';
 import { mapParams, namedParams, paramsFromStateDict, stateDictFromParams } from '../../lib/model/params.js';
 import type { NeoXParams } from '../../lib/model/params.js';
 import type { RunResult } from '../../lib/model/types.js';
@@ -130,20 +130,22 @@ describe('GPT-NeoX parameters', () => {
     }
   });
 
-  it('W_QKV regroups HF per-head interleaved rows into Q_all | K_all | V_all columns', () => {
+  it('W_Q, W_K, W_V take their columns from HF\'s per-head interleaved QKV rows', () => {
     const { config, stateDict } = loadCheckpoint(path.join(FIXTURES, 'neox-tiny'));
     const params = paramsFromStateDict(config, stateDict);
     try {
       const { hiddenSize: d, headSize: dh } = config;
       const hf = stateDict.get('gpt_neox.layers.1.attention.query_key_value.weight')!.data; // [3d, d]
       const hfBias = stateDict.get('gpt_neox.layers.1.attention.query_key_value.bias')!.data;
-      const W = params.blocks[1].W_QKV.dataSync(); // [d, 3d]
-      const bias = params.blocks[1].b_QKV.dataSync();
-      // Head 2, K part (t = 1), dim 5: HF row 2·3·dh + dh + 5; our column d + 2·dh + 5.
-      const hfRow = 2 * 3 * dh + dh + 5;
-      const col = d + 2 * dh + 5;
-      for (const c of [0, 7, d - 1]) expect(W[c * 3 * d + col]).to.equal(hf[hfRow * d + c]);
-      expect(bias[col]).to.equal(hfBias[hfRow]);
+      const parts = [params.blocks[1].W_Q, params.blocks[1].W_K, params.blocks[1].W_V].map((t) => t.dataSync()); // [d, d]
+      const biases = [params.blocks[1].b_Q, params.blocks[1].b_K, params.blocks[1].b_V].map((t) => t.dataSync());
+      // Head 2, dim 5 of part t: HF row 2·3·dh + t·dh + 5; our column 2·dh + 5.
+      for (const t of [0, 1, 2]) {
+        const hfRow = 2 * 3 * dh + t * dh + 5;
+        const col = 2 * dh + 5;
+        for (const c of [0, 7, d - 1]) expect(parts[t][c * d + col], `part ${t}, input ${c}`).to.equal(hf[hfRow * d + c]);
+        expect(biases[t][col]).to.equal(hfBias[hfRow]);
+      }
       // W_O is dense.weight transposed: W_O[in, out] = dense[out, in].
       const dense = stateDict.get('gpt_neox.layers.1.attention.dense.weight')!.data;
       expect(params.blocks[1].W_O.dataSync()[3 * d + 9]).to.equal(dense[9 * d + 3]);
@@ -169,8 +171,8 @@ describe('GPT-NeoX parameters', () => {
     const config = tinyConfig();
     const params = paramsFromStateDict(config, randomStateDict(config, 2));
     const names = namedParams(params).map(([n]) => n);
-    expect(names.length).to.equal(2 + 12 * config.numLayers + 2);
-    expect(names).to.include.members(['W_E', 'W_U', 'blocks.1.attn.W_QKV', 'blocks.0.mlp.b_out', 'ln_final.w', 'blocks.1.ln2.b']);
+    expect(names.length).to.equal(2 + 16 * config.numLayers + 2);
+    expect(names).to.include.members(['W_E', 'W_U', 'blocks.1.attn.W_K', 'blocks.0.mlp.b_out', 'ln_final.w', 'blocks.1.ln2.b']);
     const copy = mapParams(params, (_n, t) => t.clone());
     expect(namedParams(copy).map(([n, t]) => [n, t.shape])).to.deep.equal(namedParams(params).map(([n, t]) => [n, t.shape]));
     tf.dispose([...namedParams(params), ...namedParams(copy)].map(([, t]) => t));
@@ -333,6 +335,47 @@ describe('GPT-NeoX inputs and logits option', () => {
   });
 });
 
+/** erf in float64: Maclaurin series for |x| < 2.5, else the continued fraction of erfc. */
+function erf64(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 200 && Math.abs(term) > 1e-17; n++) {
+      term *= (-x * x) / n;
+      sum += term / (2 * n + 1);
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  let f = ax;
+  for (let n = 80; n >= 1; n--) f = ax + n / 2 / f;
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  return Math.sign(x) * (1 - erfc);
+}
+
+describe('GELU (erf form)', () => {
+  it('is within 6e-7 of x·½(1 + erf(x/√2)) computed in float64, on [-10, 10]', () => {
+    const xs = Float32Array.from({ length: 4001 }, (_, i) => -10 + i / 200);
+    const got = tf.tidy(() => gelu(tf.tensor1d(xs)).dataSync());
+    let worst = 0;
+    xs.forEach((x, i) => {
+      worst = Math.max(worst, Math.abs(got[i] - x * 0.5 * (1 + erf64(x / Math.SQRT2))));
+    });
+    expect(worst).to.be.lessThan(6e-7);
+    // The reference itself: erf(1) and the tail.
+    expect(erf64(1)).to.be.closeTo(0.8427007929497149, 1e-15);
+    expect(1 - erf64(3)).to.be.closeTo(2.209049699858544e-5, 1e-15);
+  });
+
+  it('has the exact derivative Φ(x) + x·φ(x), also at 0', () => {
+    const x = tf.tensor1d([-6, -2.5, -1, -0.3, 0, 0.3, 1, 2.5, 6]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(gelu(t)))(x);
+    const want = Array.from(x.dataSync(), (v) => 0.5 * (1 + erf64(v / Math.SQRT2)) + (v * Math.exp((-v * v) / 2)) / Math.sqrt(2 * Math.PI));
+    expectClose(g, { shape: [9], data: want }, 'gelu gradient', 1e-6, 1e-6);
+    tf.dispose([x, g]);
+  });
+});
+
 describe('GPT-NeoX gradients', () => {
   const rng = (seed: number, shape: number[]) => tf.randomNormal(shape, 0, 1, 'float32', seed);
 
@@ -380,7 +423,7 @@ describe('GPT-NeoX gradients', () => {
       });
       const varList = namedParams(vars).map(([, t]) => t as tf.Variable);
       const { value, grads } = tf.variableGrads(lossFn, varList);
-      const out = new Map(namedParams(vars).map(([name, v]) => [name, grads[v.name].dataSync() as Float32Array]));
+      const out = new Map(namedParams(vars).map(([name, v]) => [name, grads[(v as tf.Variable).name].dataSync() as Float32Array]));
       tf.dispose([value, ...Object.values(grads)]);
       return out;
     };
@@ -405,27 +448,27 @@ describe('GPT-NeoX gradients', () => {
       const { logits } = runNeoX(config, p, tokens);
       return tf.sum(tf.square(logits!)).dataSync()[0];
     });
-    const W = base.blocks[0].W_QKV;
+    const W = base.blocks[0].W_K;
     const g = tf.grad((w: tf.Tensor) => {
-      const p = { ...base, blocks: [{ ...base.blocks[0], W_QKV: w as tf.Tensor2D }, base.blocks[1]] };
+      const p = { ...base, blocks: [{ ...base.blocks[0], W_K: w as tf.Tensor2D }, base.blocks[1]] };
       return tf.sum(tf.square(runNeoX(config, p, tokens).logits!));
     })(W);
     const gData = g.dataSync();
     const wData = W.dataSync();
-    const d3 = 3 * config.hiddenSize;
-    // A query and a key column inside the rotary dims, and a value column.
-    for (const idx of [2 * d3 + 1, 5 * d3 + config.hiddenSize, 7 * d3 + 2 * config.hiddenSize + 3]) {
+    const d = config.hiddenSize;
+    // Key columns 1, 0 (head 0) and 8 (head 1, dim 0) rotate; column 5 (head 0, dim 5) does not.
+    for (const idx of [2 * d + 1, 5 * d + 8, 7 * d + 5, 9 * d]) {
       const eps = 1e-2;
       const shifted = (delta: number) => {
         const data = wData.slice();
         data[idx] += delta;
         const w = tf.tensor2d(data, W.shape);
-        const value = loss({ ...base, blocks: [{ ...base.blocks[0], W_QKV: w }, base.blocks[1]] });
+        const value = loss({ ...base, blocks: [{ ...base.blocks[0], W_K: w }, base.blocks[1]] });
         w.dispose();
         return value;
       };
       const numeric = (shifted(eps) - shifted(-eps)) / (2 * eps);
-      expect(gData[idx], `d loss / d W_QKV[${idx}]`).to.be.closeTo(numeric, 2e-2 * Math.max(1, Math.abs(numeric)));
+      expect(gData[idx], `d loss / d W_K[${idx}]`).to.be.closeTo(numeric, 2e-2 * Math.max(1, Math.abs(numeric)));
     }
     tf.dispose([g, ...namedParams(base).map(([, t]) => t)]);
   });

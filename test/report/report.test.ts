@@ -82,7 +82,7 @@ describe('report: steps, phases, edges, ranks', () => {
     expect(sel.share).to.be.closeTo(3 / 3.5, 1e-12);
   });
 
-  it('ranks spreaders by row sums and gatherers by column sums, ties in node order, with exclusions', () => {
+  it('ranks spreaders by row sums and gatherers by column sums, ties in node order, without zeros and exclusions', () => {
     const nodes = ['A', 'B', 'C', 'LOGITS'];
     const m = [
       [0, 1, 1, 1], // A out 3
@@ -90,8 +90,15 @@ describe('report: steps, phases, edges, ranks', () => {
       [0, 0, 0, 5], // C out 5
       [0, 0, 0, 0],
     ]; // in: A 0, B 1, C 3, LOGITS 7
-    expect(rankNodes(nodes, ck(0, m), 'spreaders')).to.deep.equal(['C', 'A', 'B', 'LOGITS']);
-    expect(rankNodes(nodes, ck(0, m), 'gatherers', ['LOGITS'])).to.deep.equal(['C', 'B', 'A']);
+    expect(rankNodes(nodes, ck(0, m), 'spreaders')).to.deep.equal(['C', 'A', 'B']); // LOGITS exerts nothing
+    expect(rankNodes(nodes, ck(0, m), 'gatherers', ['LOGITS'])).to.deep.equal(['C', 'B']); // A receives nothing
+    expect(rankNodes(nodes, ck(0, m), 'gatherers')).to.deep.equal(['LOGITS', 'C', 'B']);
+  });
+
+  it('ranks by |weight|: a negative influence is still influence', () => {
+    const m = [[0, -3, 1], [0, 0, 2], [0, 0, 0]];
+    expect(rankNodes(['A', 'B', 'C'], ck(0, m), 'spreaders')).to.deep.equal(['A', 'B']);
+    expect(rankNodes(['A', 'B', 'C'], ck(0, m), 'gatherers')).to.deep.equal(['B', 'C']); // |−3| = 1 + 2: a tie, node order
   });
 
   it('prefers out_strength from nodeMetrics when every node has it', () => {
@@ -100,7 +107,7 @@ describe('report: steps, phases, edges, ranks', () => {
     const nodeMetrics = { A: { out_strength: 0.1 }, B: { out_strength: 0.9 } };
     expect(rankNodes(nodes, ck(0, m, { nodeMetrics }), 'spreaders')).to.deep.equal(['B', 'A']);
     // One node missing the metric: fall back to the matrix.
-    expect(rankNodes(nodes, ck(0, m, { nodeMetrics: { A: { out_strength: 0.1 } } }), 'spreaders')).to.deep.equal(['A', 'B']);
+    expect(rankNodes(nodes, ck(0, m, { nodeMetrics: { A: { out_strength: 0.1 } } }), 'spreaders')).to.deep.equal(['A']);
   });
 });
 
@@ -200,6 +207,30 @@ describe('report: input validation', () => {
   });
 });
 
+describe('report: writeReport on sparse data', () => {
+  it('skips figures that have no data and still renders without warnings (one checkpoint, signed weights)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cntlens-report-min-'));
+    try {
+      const nodes = ['L0H0', 'L0MLP', 'L1H0', 'L1MLP', 'LOGITS'];
+      const m = nodes.map(() => nodes.map(() => 0));
+      m[0][2] = -0.3;
+      m[1][3] = 0.5;
+      m[2][4] = 0.2;
+      const out = await writeReport({ title: 'minimal', settings: {}, nodes, checkpoints: [ck(1000, m)] }, dir, { pngScale: 1 });
+      expect(out.warnings).to.deep.equal([]);
+      // No behaviour metrics, no graph metrics, no communities: those figures are left out.
+      expect(out.figures.map((f) => f.name)).to.deep.equal(['roles', 'heatmap', 'graph']);
+      const html = readFileSync(out.html, 'utf8');
+      expect(html).to.include('id="fig-heatmap"');
+      expect(html).to.not.include('id="fig-behaviour"');
+      expect(html).to.not.include('id="fig-communities"');
+      expect(html).to.include('colour scale diverges from 0'); // signed weights: the caption says so
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('report: writeReport on synthetic data, in a real browser', function () {
   let dir: string;
   let data: ReportData;
@@ -287,7 +318,7 @@ describe('report: writeReport on synthetic data, in a real browser', function ()
     }
 
     // Hovering a component in the graph shows its tooltip.
-    await page.hover('#fig-graph svg path[aria-label*="Component: L1H2;"]');
+    await page.hover('#fig-graph svg path[aria-label="L1H2"]');
     const tip = await page.locator('.tooltip').textContent();
     expect(tip).to.include('L1H2');
     expect(tip).to.include('Out-strength');

@@ -4,6 +4,7 @@
  * 4 layers × 6 heads + 4 MLPs + LOGITS (29 nodes), parallel-residual influence (edges only to later
  * layers). Phases: exploration (diffuse, weak influence) → consolidation (an induction circuit
  * L1H2 → L2H3 and L0MLP hub emerge, loss on the repeated half drops) → refinement (stable, sparser).
+ * Communities are layer blocks, noisy during exploration, with a split in refinement.
  */
 import { Rng } from '../../lib/util/rng.js';
 import type { ReportCheckpoint, ReportData } from '../../lib/report/types.js';
@@ -66,11 +67,22 @@ export function syntheticReportData(options: SyntheticOptions = {}): ReportData 
     }
     const total = matrix.flat().reduce((s, w) => s + w, 0);
     const lossDrop = phase === 0 ? 0 : phase === 1 ? 1.6 * progress : 2.2;
-    const communities = [
-      nodes.filter((id) => layerOf(id) <= (phase === 0 ? 1 : 0)),
-      nodes.filter((id) => layerOf(id) > (phase === 0 ? 1 : 0) && layerOf(id) <= layers / 2 && !(phase >= 1 && id === 'L2H3')),
-      nodes.filter((id) => layerOf(id) > layers / 2 || (phase >= 1 && id === 'L2H3')),
-    ].filter((c) => c.length > 0);
+    // Communities: layer blocks; during exploration a quarter of the nodes wander between them;
+    // in refinement the last block splits in two (heads vs the rest).
+    const blockOf = (id: string): number => {
+      const l = layerOf(id);
+      if (phase >= 1 && id === 'L2H3') return 2;
+      if (l <= (phase === 0 ? 1 : 0)) return 0;
+      if (l <= layers / 2) return 1;
+      return phase === 2 && /H/.test(id) ? 3 : 2;
+    };
+    const blocks: string[][] = [[], [], [], []];
+    for (const id of nodes) {
+      const wander = phase === 0 && c > 0 && rng.uniform() < 0.25;
+      blocks[wander ? rng.int(0, 3) : blockOf(id)].push(id);
+    }
+    // The detector's numbering is arbitrary: present the blocks in a rotating order.
+    const communities = blocks.filter((b) => b.length > 0).map((_, k, all) => all[(k + c) % all.length]);
     return {
       step,
       name: `step${step}`,

@@ -10,8 +10,8 @@ import { exportFormatOf, writeGraphExport } from '../../network/export.js';
 import { readEdgeListGraph, readInfluenceGraph } from '../../network/read.js';
 import type { BuildOptions } from '../../network/build.js';
 import type { DistanceKind, NegativePolicy, Normalization, PruneSpec } from '../../network/types.js';
-import { OptionError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/files.js';
+import { InputError, OptionError } from '../../util/errors.js';
+import { describeFsError, writeFileAtomic } from '../../util/files.js';
 
 const usage = `Usage: cntlens metrics (--graph G.json | --influence I.json) [options]
 
@@ -99,12 +99,22 @@ export const command: Command = {
     });
 
     const text = JSON.stringify(report, null, 2) + '\n';
-    for (const file of exports) await writeGraphExport(graph, file);
-    if (values.out !== undefined) await writeFileAtomic(values.out, text);
+    for (const file of exports) await writing(file, () => writeGraphExport(graph, file));
+    if (values.out !== undefined) await writing(values.out, () => writeFileAtomic(values.out!, text));
     else process.stdout.write(text);
     return 0;
   },
 };
+
+/** A file-system failure while writing an output names the file (InputError), not a stack trace. */
+async function writing(file: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    if (typeof (err as NodeJS.ErrnoException)?.code === 'string') throw new InputError(file, `cannot write: ${describeFsError(err)}`);
+    throw err;
+  }
+}
 
 function pruneFrom(values: Record<string, string | boolean | string[] | undefined>): PruneSpec | null {
   const given = (['prune-threshold', 'prune-percentile', 'prune-top-k'] as const).filter((k) => values[k] !== undefined);

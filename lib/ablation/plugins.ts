@@ -1,0 +1,44 @@
+/**
+ * Loading ablation types defined outside lib (`cntlens influence --plugin FILE`). A plug-in is an
+ * ES module (.ts, .js or .mjs; TypeScript works because the CLI runs under tsx) that either
+ * calls `registerAblation(...)` itself when imported, or exports Ablation objects (default
+ * export, `ablation`, or an `ablations` array) which are registered here. After loading, the new
+ * type is available by name like a built-in.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { InputError } from '../util/errors.js';
+import { ablationNames, getAblation, isAblation, registerAblation, type Ablation } from './registry.js';
+
+/** Import a plug-in module and register what it exports; returns the names it added. */
+export async function loadAblationPlugin(file: string): Promise<string[]> {
+  const resolved = path.resolve(file);
+  if (!existsSync(resolved)) throw new InputError(file, 'no such plug-in file');
+  const before = new Set(ablationNames());
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(resolved).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw new InputError(file, `could not load the plug-in: ${(err as Error)?.message ?? String(err)}`);
+  }
+  const exported: unknown[] = [mod.default, mod.ablation, ...(Array.isArray(mod.ablations) ? mod.ablations : [])];
+  for (const candidate of exported) {
+    if (candidate === undefined) continue;
+    if (!isAblation(candidate)) continue;
+    const current = ablationNames().includes(candidate.name) ? getAblation(candidate.name) : null;
+    if (current === candidate) continue; // it registered itself
+    if (current && !before.has(candidate.name)) continue;
+    if (current) throw new InputError(file, `exports an ablation named "${candidate.name}", which is already registered`);
+    try {
+      registerAblation(candidate as Ablation);
+    } catch (err) {
+      throw new InputError(file, (err as Error).message);
+    }
+  }
+  const added = ablationNames().filter((n) => !before.has(n));
+  if (added.length === 0) {
+    throw new InputError(file, 'registered no ablation (call registerAblation(...) in the module, or export an Ablation as default, `ablation` or `ablations`)');
+  }
+  return added;
+}

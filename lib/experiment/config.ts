@@ -1,0 +1,158 @@
+/**
+ * The experiment's settings: one typed object with documented defaults, read from a JSON file
+ * (`--config`) and overridden by command-line flags, echoed into manifest.json and the report.
+ * Unknown keys and bad values are refused with an error naming the file (or flag) and the key.
+ */
+import { InputError } from '../util/errors.js';
+import { readJsonFile } from '../util/files.js';
+
+export interface ExperimentConfig {
+  /**
+   * Where the checkpoints come from: `default` (the tiny GPT-NeoX of `cntlens train`, trained into
+   * `trainDir` on first use and reused afterwards), a folder of checkpoint folders (`step1000/` …),
+   * `hf:ORG/NAME` (the Hugging Face hub cache), a comma-separated list of folders, or a list file.
+   */
+  checkpoints: string;
+  /** Which steps to analyse: `all`, a list `0,1000`, ranges `1000..143000:1000`. */
+  steps: string;
+  /** Results folder. */
+  out: string;
+  /** Where the default tiny model is trained (only with checkpoints = default). */
+  trainDir: string;
+  /** Overrides of the training defaults (see docs/training.md), only with checkpoints = default. */
+  train: Record<string, unknown>;
+  task: {
+    /** A prompt file `{"tokens": [[…], …]}` instead of generated induction prompts. */
+    prompts: string | null;
+    /** Number of induction prompts `[0] + R + R`. */
+    nPrompts: number;
+    /** Length of R; null = the trained model's evaluation span for `default`, else 50 (capped by the context). */
+    halfLen: number | null;
+    seed: number;
+    /** Half-open range of R's token ids; null = [1, vocab). Pythia's tokenizer: [1, 50277). */
+    tokenRange: [number, number] | null;
+  };
+  influence: {
+    /** Registered ablation type: zero, mean, resample, noise, or a plugin's. */
+    ablation: string;
+    /** cosine, relative_l2 or kl. */
+    measure: string;
+    /** Measured positions: `all` or `from:to`. */
+    positions: string;
+    /** Loss positions `from:to`; null = the repeated half. */
+    lossPositions: string | null;
+    seed: number;
+    bootstrapResamples: number;
+  };
+  graph: {
+    /** Keep or drop the LOGITS sink in the graph metrics. */
+    logits: 'keep' | 'drop';
+    normalize: 'none' | 'max' | 'sum';
+    /** Edge length for betweenness/closeness: inverse (1/w) or neglog (−ln(w/max)). */
+    distance: 'inverse' | 'neglog';
+    /** Size of the spreader / gatherer / gatekeeper sets. */
+    rolesK: number;
+    louvainSeed: number;
+  };
+  phases: {
+    method: 'pelt' | 'binseg';
+    axis: 'auto' | 'index' | 'step' | 'logstep';
+    /** Penalty per boundary; null = the default BIC-style penalty. */
+    penalty: number | null;
+    minSize: number;
+  };
+  report: {
+    /** Render the static SVG + PNG figures too. */
+    figures: boolean;
+  };
+  /** TF.js backend: wasm (default), node-gpu, node, cpu or auto. */
+  backend: string;
+  /** Worker threads for the per-checkpoint stage; 0 = the core count. */
+  workers: number;
+  /** Stop at the first checkpoint that fails to load (default: report it and go on). */
+  strict: boolean;
+  /** Modules to import before the sweep (e.g. ones that register an ablation type). */
+  plugins: string[];
+}
+
+export const DEFAULT_EXPERIMENT_CONFIG: ExperimentConfig = {
+  checkpoints: 'default',
+  steps: 'all',
+  out: 'results',
+  trainDir: 'data/tiny-neox',
+  train: {},
+  task: { prompts: null, nPrompts: 8, halfLen: null, seed: 0, tokenRange: null },
+  influence: { ablation: 'zero', measure: 'cosine', positions: 'all', lossPositions: null, seed: 0, bootstrapResamples: 1000 },
+  graph: { logits: 'keep', normalize: 'none', distance: 'inverse', rolesK: 5, louvainSeed: 0 },
+  phases: { method: 'pelt', axis: 'auto', penalty: null, minSize: 3 },
+  report: { figures: true },
+  backend: 'wasm',
+  workers: 0,
+  strict: false,
+  plugins: [],
+};
+
+type Check = (value: unknown) => string | null;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : 'must be a non-empty string');
+const strOrNull: Check = (v) => (v === null || (typeof v === 'string' && v.length > 0) ? null : 'must be a string or null');
+const bool: Check = (v) => (typeof v === 'boolean' ? null : 'must be true or false');
+const intMin = (min: number): Check => (v) => (typeof v === 'number' && Number.isInteger(v) && v >= min ? null : `must be an integer >= ${min}`);
+const intMinOrNull = (min: number): Check => (v) => (v === null ? null : intMin(min)(v));
+const oneOf = (...values: string[]): Check => (v) => (typeof v === 'string' && values.includes(v) ? null : `must be one of ${values.join(', ')}`);
+const numOrNull: Check = (v) => (v === null || (typeof v === 'number' && Number.isFinite(v) && v > 0) ? null : 'must be a positive number or null');
+const object: Check = (v) => (isObject(v) ? null : 'must be an object');
+const strings: Check = (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? null : 'must be a list of strings');
+const rangeOrNull: Check = (v) =>
+  v === null || (Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x) && x >= 0) && v[0] < v[1]) ? null : 'must be [from, to] with 0 <= from < to, or null';
+
+const CHECKS: { [K in keyof ExperimentConfig]: ExperimentConfig[K] extends Record<string, unknown> ? ({ [S in keyof ExperimentConfig[K]]: Check } | Check) : Check } = {
+  checkpoints: str,
+  steps: str,
+  out: str,
+  trainDir: str,
+  train: object,
+  task: { prompts: strOrNull, nPrompts: intMin(1), halfLen: intMinOrNull(1), seed: intMin(0), tokenRange: rangeOrNull },
+  influence: { ablation: str, measure: str, positions: str, lossPositions: strOrNull, seed: intMin(0), bootstrapResamples: intMin(0) },
+  graph: { logits: oneOf('keep', 'drop'), normalize: oneOf('none', 'max', 'sum'), distance: oneOf('inverse', 'neglog'), rolesK: intMin(1), louvainSeed: intMin(0) },
+  phases: { method: oneOf('pelt', 'binseg'), axis: oneOf('auto', 'index', 'step', 'logstep'), penalty: numOrNull, minSize: intMin(1) },
+  report: { figures: bool },
+  backend: oneOf('auto', 'wasm', 'node-gpu', 'node', 'cpu'),
+  workers: intMin(0),
+  strict: bool,
+  plugins: strings,
+};
+
+/**
+ * Merge `overrides` (parsed JSON, possibly partial and nested) onto `base` and validate every
+ * key; `source` names the origin in errors (a file name, or `--flags`).
+ */
+export function resolveExperimentConfig(overrides: unknown, source: string, base: ExperimentConfig = DEFAULT_EXPERIMENT_CONFIG): ExperimentConfig {
+  if (!isObject(overrides)) throw new InputError(source, 'the experiment config must be a JSON object');
+  const result = structuredClone(base) as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(overrides)) {
+    const check = (CHECKS as Record<string, unknown>)[key];
+    if (check === undefined) throw new InputError(source, `unknown setting "${key}" (known: ${Object.keys(CHECKS).join(', ')})`);
+    if (typeof check === 'function') {
+      const problem = (check as Check)(value);
+      if (problem) throw new InputError(source, `"${key}" ${problem}, got ${JSON.stringify(value)}`);
+      result[key] = key === 'train' ? { ...(result.train as object), ...(value as object) } : value;
+      continue;
+    }
+    if (!isObject(value)) throw new InputError(source, `"${key}" must be an object, got ${JSON.stringify(value)}`);
+    const section = result[key] as Record<string, unknown>;
+    for (const [inner, innerValue] of Object.entries(value)) {
+      const innerCheck = (check as Record<string, Check>)[inner];
+      if (!innerCheck) throw new InputError(source, `unknown setting "${key}.${inner}" (known: ${Object.keys(check as object).join(', ')})`);
+      const problem = innerCheck(innerValue);
+      if (problem) throw new InputError(source, `"${key}.${inner}" ${problem}, got ${JSON.stringify(innerValue)}`);
+      section[inner] = innerValue;
+    }
+  }
+  return result as unknown as ExperimentConfig;
+}
+
+export function readExperimentConfig(file: string, base: ExperimentConfig = DEFAULT_EXPERIMENT_CONFIG): ExperimentConfig {
+  return resolveExperimentConfig(readJsonFile(file), file, base);
+}

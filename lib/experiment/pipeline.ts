@@ -1,0 +1,244 @@
+/**
+ * `cntlens experiment`: for each checkpoint load → influence sweep → network metrics (in a pool
+ * of worker threads), then phases and roles over the series, then the report.
+ *
+ * Resumable: per-checkpoint results are keyed by the checkpoint's content hash and the settings
+ * (records.ts); a rerun skips what is done. Shardable: `shard: {index, count}` processes only its
+ * share and leaves the series stage to `mergeResults`, which any process can run once every
+ * shard is in.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inductionPrompts, readPromptsFile } from '../ablation/tasks.js';
+import { resolveCheckpoints, type CheckpointRef } from '../checkpoints/sources.js';
+import { initBackend } from '../model/backend.js';
+import { checkpointHash } from '../model/checkpoint.js';
+import { readConfig } from '../model/config.js';
+import type { NeoXConfig } from '../model/types.js';
+import { writeReport } from '../report/write.js';
+import { resolveTrainConfig } from '../train/config.js';
+import { ensureTrained } from '../train/train.js';
+import { CntlensError, InputError } from '../util/errors.js';
+import { readJsonFile, writeFileAtomic } from '../util/files.js';
+import { settingsHash } from '../util/hash.js';
+import { mapInPool } from '../util/pool.js';
+import { Progress } from '../util/progress.js';
+import type { CheckpointTask, TaskInit, TaskOutcome } from './checkpoint-task.js';
+import type { ExperimentConfig } from './config.js';
+import { readDoneRecord, readRecord, type CheckpointRecord } from './records.js';
+import { analyzePhases, metricsCsv, nodesCsv, readMatrix, reportData, summaryLines } from './series.js';
+import { takeShard, type Shard } from './shard.js';
+
+const TASK_MODULE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'checkpoint-task.ts');
+const PLAN_FILE = 'plan.json';
+const require = createRequire(import.meta.url);
+
+export interface ExperimentOptions {
+  shard?: Shard | null;
+  quiet?: boolean;
+  /** Where progress and the summary go (default stderr). */
+  log?: (line: string) => void;
+}
+
+export interface CheckpointStatus {
+  name: string;
+  step: number;
+  dir: string;
+  hash: string | null;
+  status: 'computed' | 'reused' | 'failed' | 'other-shard';
+  seconds?: number;
+  error?: string;
+}
+
+export interface ExperimentResult {
+  out: string;
+  checkpoints: CheckpointStatus[];
+  /** Null for a shard run (the series stage waits for `merge`). */
+  summary: string[] | null;
+}
+
+/** The plan every shard agrees on: the settings and the whole checkpoint series. */
+interface Plan {
+  format: 'cntlens-plan';
+  version: 1;
+  config: ExperimentConfig;
+  checkpoints: { name: string; step: number; dir: string }[];
+}
+
+export async function runExperiment(config: ExperimentConfig, options: ExperimentOptions = {}): Promise<ExperimentResult> {
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const quiet = options.quiet ?? false;
+  const out = path.resolve(config.out);
+  const started = performance.now();
+  const backend = await initBackend({ backend: config.backend, quiet });
+
+  // 1. The checkpoint series.
+  let refs: CheckpointRef[];
+  let defaultHalfLen: number | null = null;
+  if (config.checkpoints === 'default') {
+    const trained = await ensureTrained(config.trainDir, { config: config.train, backend: config.backend, quiet });
+    if (!quiet) log(`cntlens: ${trained.reused ? 'reusing' : 'trained'} the tiny model in ${config.trainDir} (${trained.checkpoints.length} checkpoints)`);
+    defaultHalfLen = resolveTrainConfig(config.train, 'train').eval.spanLength;
+    refs = resolveCheckpoints(config.trainDir, { steps: config.steps });
+  } else {
+    refs = resolveCheckpoints(config.checkpoints, { steps: config.steps });
+  }
+  if (refs.length === 0) throw new CntlensError(`no checkpoints selected from ${config.checkpoints} (steps ${config.steps})`);
+  const plan: Plan = { format: 'cntlens-plan', version: 1, config, checkpoints: refs.map((r) => ({ name: r.name, step: r.step, dir: path.resolve(r.dir) })) };
+  await writeFileAtomic(path.join(out, PLAN_FILE), JSON.stringify(plan, null, 1) + '\n');
+
+  // 2. Keys, and what is already done.
+  const mine = new Set(takeShard(refs, options.shard ?? null).map((r) => r.step));
+  const statuses: CheckpointStatus[] = [];
+  const todo: CheckpointTask[] = [];
+  for (const ref of refs) {
+    const status: CheckpointStatus = { name: ref.name, step: ref.step, dir: path.resolve(ref.dir), hash: null, status: 'other-shard' };
+    statuses.push(status);
+    if (!mine.has(ref.step)) continue;
+    try {
+      const modelConfig = readConfig(ref.dir);
+      const prompts = taskPrompts(config, modelConfig, defaultHalfLen);
+      status.hash = await checkpointHash(ref.dir);
+      const key = { checkpoint: status.hash, settings: perCheckpointSettingsHash(config, prompts, backend) };
+      if (readDoneRecord(out, ref.step, key)) {
+        status.status = 'reused';
+        continue;
+      }
+      todo.push({ name: ref.name, step: ref.step, dir: path.resolve(ref.dir), key, prompts });
+    } catch (err) {
+      if (!(err instanceof CntlensError) || config.strict) throw err;
+      status.status = 'failed';
+      status.error = err.message;
+      log(`cntlens: skipping ${ref.name}: ${err.message}`);
+    }
+  }
+  const reused = statuses.filter((s) => s.status === 'reused').length;
+  if (!quiet && reused > 0) log(`cntlens: ${reused} checkpoint(s) already done, ${todo.length} to compute`);
+
+  // 3. The per-checkpoint stage, in a worker pool.
+  const progress = new Progress({ label: 'influence', total: todo.length, unit: 'ckpt', quiet });
+  const init: TaskInit = { config, out, quiet: true };
+  await mapInPool<CheckpointTask, TaskOutcome>(todo, {
+    module: TASK_MODULE,
+    init,
+    workers: config.workers,
+    onResult: (i, outcome) => {
+      const status = statuses.find((s) => s.step === todo[i].step)!;
+      if (outcome.status === 'failed') {
+        if (config.strict) throw new CntlensError(`${todo[i].dir}: ${outcome.message}`);
+        status.status = 'failed';
+        status.error = outcome.message;
+        log(`\ncntlens: skipping ${outcome.name}: ${outcome.message}`);
+      } else {
+        status.status = 'computed';
+        status.seconds = outcome.seconds;
+      }
+      progress.tick(outcome.name);
+    },
+  });
+  progress.finish(`${todo.length} computed`);
+
+  const timings = { per_checkpoint_stage_s: (performance.now() - started) / 1000 };
+  if (options.shard) {
+    const part = { shard: `${options.shard.index}/${options.shard.count}`, backend, checkpoints: statuses.filter((s) => s.status !== 'other-shard'), timings };
+    await writeFileAtomic(path.join(out, 'shards', `${options.shard.index}-of-${options.shard.count}.json`), JSON.stringify(part, null, 1) + '\n');
+    if (!quiet) log(`cntlens: shard ${options.shard.index}/${options.shard.count} done; run \`cntlens merge ${config.out}\` once every shard is in`);
+    return { out, checkpoints: statuses, summary: null };
+  }
+  const summary = await finishSeries(out, config, statuses, backend, timings, quiet, log);
+  return { out, checkpoints: statuses, summary };
+}
+
+/** `cntlens merge DIR`: the series stage over the records that shards wrote into DIR. */
+export async function mergeResults(outDir: string, options: { quiet?: boolean; log?: (line: string) => void } = {}): Promise<ExperimentResult> {
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const out = path.resolve(outDir);
+  const planFile = path.join(out, PLAN_FILE);
+  if (!existsSync(planFile)) throw new InputError(planFile, 'no plan.json: this folder holds no experiment (run `cntlens experiment --out DIR` first)');
+  const plan = readJsonFile(planFile) as Plan;
+  if (plan.format !== 'cntlens-plan') throw new InputError(planFile, 'not a cntlens plan file');
+  const statuses: CheckpointStatus[] = plan.checkpoints.map((c) => {
+    const record = readRecord(out, c.step);
+    return { ...c, hash: record?.key.checkpoint ?? null, status: record ? 'reused' : 'failed' };
+  });
+  const missing = statuses.filter((s) => s.status === 'failed');
+  const failedInShards = shardFailures(out);
+  const unexplained = missing.filter((m) => !failedInShards.has(m.step));
+  if (unexplained.length > 0) {
+    throw new CntlensError(`${unexplained.length} checkpoint(s) have no results yet: ${unexplained.map((m) => m.name).join(', ')} (is every shard finished?)`);
+  }
+  for (const m of missing) m.error = failedInShards.get(m.step);
+  const backend = await initBackend({ backend: plan.config.backend, quiet: true });
+  const summary = await finishSeries(out, plan.config, statuses, backend, { merged_shards: true }, options.quiet ?? false, log);
+  return { out, checkpoints: statuses, summary };
+}
+
+function shardFailures(out: string): Map<number, string> {
+  const failures = new Map<number, string>();
+  const dir = path.join(out, 'shards');
+  if (!existsSync(dir)) return failures;
+  for (const file of readdirSync(dir)) {
+    if (!file.endsWith('.json')) continue;
+    const part = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { checkpoints: CheckpointStatus[] };
+    for (const c of part.checkpoints) if (c.status === 'failed') failures.set(c.step, c.error ?? 'failed');
+  }
+  return failures;
+}
+
+async function finishSeries(out: string, config: ExperimentConfig, statuses: CheckpointStatus[], backend: string, timings: Record<string, unknown>, quiet: boolean, log: (line: string) => void): Promise<string[]> {
+  const seriesStart = performance.now();
+  const records: CheckpointRecord[] = statuses.filter((s) => s.status !== 'failed').map((s) => readRecord(out, s.step)!);
+  if (records.length < 3) throw new CntlensError(`only ${records.length} checkpoint(s) analysed: the series stage needs at least 3`);
+  const matrices = new Map(records.map((r) => [r.step, readMatrix(out, r.step)]));
+  await writeFileAtomic(path.join(out, 'metrics.csv'), metricsCsv(records));
+  await writeFileAtomic(path.join(out, 'nodes.csv'), nodesCsv(records));
+  const analysis = analyzePhases(records, matrices, config);
+  const phasesJson = { ...analysis.phases, graph_only: { boundaries: analysis.graphOnly.boundaries, confidence: analysis.graphOnly.confidence, phases: analysis.graphOnly.phases.map((p) => ({ start: p.start, end: p.end, label: p.label })) }, induction_alignment: analysis.inductionAlignment };
+  await writeFileAtomic(path.join(out, 'phases.json'), JSON.stringify(phasesJson, null, 1) + '\n');
+  const summary = summaryLines(records, analysis);
+  const progress = new Progress({ label: 'report', total: 1, unit: 'report', quiet });
+  const report = await writeReport(reportData(records, matrices, analysis, config, summary), out, { figures: config.report.figures, source: out });
+  progress.tick('report.html');
+  const manifest = {
+    format: 'cntlens-results',
+    version: 1,
+    settings: config,
+    versions: { cntlens: packageVersion(), tfjs: require('@tensorflow/tfjs/package.json').version as string, node: process.version },
+    backend,
+    checkpoints: statuses,
+    files: {
+      metrics: 'metrics.csv', nodes: 'nodes.csv', phases: 'phases.json', report: 'report.html',
+      influence: 'influence/<step>.json', graphs: 'graphs/<step>.gexf', records: 'records/<step>.json',
+      figures: report.figures.map((f) => ({ name: f.name, svg: path.relative(out, f.svg), png: path.relative(out, f.png) })),
+    },
+    warnings: report.warnings,
+    timings: { ...timings, series_stage_s: (performance.now() - seriesStart) / 1000 },
+  };
+  await writeFileAtomic(path.join(out, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
+  if (!quiet) {
+    const failed = statuses.filter((s) => s.status === 'failed');
+    log('');
+    for (const line of summary) log(line);
+    if (failed.length > 0) log(`Skipped ${failed.length} checkpoint(s): ${failed.map((f) => `${f.name} (${f.error})`).join('; ')}`);
+    log(`Results in ${out}: report.html, metrics.csv, nodes.csv, phases.json, influence/, graphs/, figures/, manifest.json`);
+  }
+  return summary;
+}
+
+/** The prompts of the run: a prompt file, or induction prompts sized for the model. */
+export function taskPrompts(config: ExperimentConfig, model: NeoXConfig, defaultHalfLen: number | null): number[][] {
+  if (config.task.prompts) return readPromptsFile(config.task.prompts, { vocabSize: model.vocabSize, maxLength: model.maxPositionEmbeddings });
+  const halfLen = config.task.halfLen ?? Math.min(defaultHalfLen ?? 50, Math.floor((model.maxPositionEmbeddings - 1) / 2));
+  return inductionPrompts({ nPrompts: config.task.nPrompts, halfLen, seed: config.task.seed, tokenRange: config.task.tokenRange ?? undefined }, model.vocabSize);
+}
+
+/** Everything that changes a checkpoint's results, and so invalidates its record when changed. */
+function perCheckpointSettingsHash(config: ExperimentConfig, prompts: number[][], backend: string): string {
+  return settingsHash({ influence: config.influence, graph: config.graph, prompts, backend, plugins: config.plugins, version: packageVersion() });
+}
+
+function packageVersion(): string {
+  return (require('../../package.json') as { version: string }).version;
+}

@@ -1,0 +1,197 @@
+/**
+ * The series stage of the experiment: from the per-checkpoint records to metrics.csv, nodes.csv,
+ * phases.json and the report. Pure functions of the records (and the influence matrices), so a
+ * rerun, a resumed run and a merge of shards give the same files.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { analyzeSeries } from '../phases/analyze.js';
+import type { CheckpointInput, PhasesResult } from '../phases/types.js';
+import type { ReportData } from '../report/types.js';
+import { toCsv, type CsvCell } from '../util/csv.js';
+import type { ExperimentConfig } from './config.js';
+import { influenceFile, type CheckpointRecord } from './records.js';
+
+export const BEHAVIOUR_COLUMNS = ['loss_repeated', 'icl_score', 'induction_score_max'] as const;
+export const GRAPH_COLUMNS = [
+  'density', 'total_weight', 'strength_assortativity', 'average_clustering', 'modularity', 'communities',
+  'gini', 'entropy', 'skewness', 'top10_share', 'tail_alpha', 'tail_xmin', 'tail_ks',
+] as const;
+export const NODE_COLUMNS = [
+  'in_strength', 'out_strength', 'in_degree', 'out_degree', 'pagerank', 'hub', 'authority', 'betweenness',
+  'closeness_in', 'closeness_out', 'clustering', 'katz', 'eigenvector',
+] as const;
+
+/** One row of metrics.csv: step, behaviour metrics, graph metrics (null where undefined). */
+export function metricsRow(record: CheckpointRecord): Record<string, number | null> {
+  const g = record.metrics.graph;
+  return {
+    step: record.step,
+    loss_repeated: record.behaviour.loss_repeated,
+    icl_score: record.behaviour.icl_score,
+    induction_score_max: record.behaviour.induction_score_max,
+    density: g.density,
+    total_weight: g.total_weight,
+    strength_assortativity: g.strength_assortativity,
+    average_clustering: g.average_clustering,
+    modularity: g.modularity,
+    communities: g.communities.length,
+    gini: g.weights.gini,
+    entropy: g.weights.entropy,
+    skewness: g.weights.skewness,
+    top10_share: g.weights.top10_share,
+    tail_alpha: g.weights.tail_alpha,
+    tail_xmin: g.weights.tail_xmin,
+    tail_ks: g.weights.tail_ks,
+  };
+}
+
+export function metricsCsv(records: readonly CheckpointRecord[]): string {
+  return toCsv(['step', ...BEHAVIOUR_COLUMNS, ...GRAPH_COLUMNS], records.map(metricsRow));
+}
+
+/** nodes.csv: one row per checkpoint × node, network metrics plus delta_loss and head scores. */
+export function nodesCsv(records: readonly CheckpointRecord[]): string {
+  const rows: Record<string, CsvCell>[] = [];
+  for (const r of records) {
+    for (const [node, m] of Object.entries(r.metrics.nodes)) {
+      const head = r.head_scores[node];
+      rows.push({
+        step: r.step,
+        node,
+        ...(m as unknown as Record<string, CsvCell>),
+        delta_loss: r.delta_loss[node] ?? null,
+        induction_score: head?.induction ?? null,
+        previous_token_score: head?.previous_token ?? null,
+      });
+    }
+  }
+  return toCsv(['step', 'node', ...NODE_COLUMNS, 'delta_loss', 'induction_score', 'previous_token_score'], rows);
+}
+
+export function readMatrix(out: string, step: number): { nodes: string[]; matrix: number[][] } {
+  const json = JSON.parse(readFileSync(influenceFile(out, step), 'utf8')) as { nodes: string[]; matrix: number[][] };
+  return { nodes: json.nodes, matrix: json.matrix };
+}
+
+/** The phases' input: behaviour + graph metrics (NaN where undefined), node metrics, matrices, communities. */
+export function seriesInput(records: readonly CheckpointRecord[], matrices: Map<number, { nodes: string[]; matrix: number[][] }>, metricNames: readonly string[]): CheckpointInput[] {
+  return records.map((r) => {
+    const row = metricsRow(r);
+    const metrics: Record<string, number> = {};
+    for (const name of metricNames) metrics[name] = row[name] ?? NaN;
+    const nodes: Record<string, Record<string, number>> = {};
+    for (const [id, m] of Object.entries(r.metrics.nodes)) {
+      nodes[id] = Object.fromEntries(Object.entries(m).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
+    }
+    const mat = matrices.get(r.step);
+    return { step: r.step, metrics, nodes, matrix: mat?.matrix, nodeIds: mat?.nodes, communities: r.metrics.graph.communities };
+  });
+}
+
+export interface PhaseAnalysis {
+  phases: PhasesResult;
+  /** The same detection on the graph metrics alone (behaviour series left out). */
+  graphOnly: PhasesResult;
+  /** Where the best induction-head score first passes half its final value, and the nearest boundaries. */
+  inductionAlignment: InductionAlignment | null;
+}
+
+export interface InductionAlignment {
+  halfFinalStep: number;
+  halfFinalIndex: number;
+  finalScore: number;
+  nearest: { step: number; offset: number } | null;
+  nearestGraphOnly: { step: number; offset: number } | null;
+}
+
+export function analyzePhases(records: readonly CheckpointRecord[], matrices: Map<number, { nodes: string[]; matrix: number[][] }>, config: ExperimentConfig): PhaseAnalysis {
+  const options = {
+    method: config.phases.method,
+    axis: config.phases.axis,
+    penalty: config.phases.penalty ?? undefined,
+    minSize: config.phases.minSize,
+    topK: config.graph.rolesK,
+  };
+  const all = analyzeSeries(seriesInput(records, matrices, [...BEHAVIOUR_COLUMNS, ...GRAPH_COLUMNS]), options);
+  const graphOnly = analyzeSeries(seriesInput(records, matrices, GRAPH_COLUMNS), options);
+  return { phases: all, graphOnly, inductionAlignment: inductionAlignment(records, all, graphOnly) };
+}
+
+/** First checkpoint whose best induction score reaches half the final one, and the nearest boundaries. */
+export function inductionAlignment(records: readonly CheckpointRecord[], phases: PhasesResult, graphOnly: PhasesResult): InductionAlignment | null {
+  const scores = records.map((r) => r.behaviour.induction_score_max);
+  const final = scores[scores.length - 1];
+  if (final === null || final === undefined || !(final > 0)) return null;
+  const index = scores.findIndex((s) => s !== null && s >= final / 2);
+  if (index < 0) return null;
+  const steps = records.map((r) => r.step);
+  const nearest = (boundaries: number[]): { step: number; offset: number } | null => {
+    let best: { step: number; offset: number } | null = null;
+    for (const b of boundaries) {
+      const offset = steps.indexOf(b) - index;
+      if (!best || Math.abs(offset) < Math.abs(best.offset)) best = { step: b, offset };
+    }
+    return best;
+  };
+  return { halfFinalStep: steps[index], halfFinalIndex: index, finalScore: final, nearest: nearest(phases.boundaries), nearestGraphOnly: nearest(graphOnly.boundaries) };
+}
+
+/** Everything the report draws, gathered from the records and the phases. */
+export function reportData(records: readonly CheckpointRecord[], matrices: Map<number, { nodes: string[]; matrix: number[][] }>, analysis: PhaseAnalysis, config: ExperimentConfig, summary: string[]): ReportData {
+  const first = matrices.get(records[0].step)!;
+  return {
+    title: 'cntlens: how the model organised itself during training',
+    subtitle: `${records.length} checkpoints, step ${records[0].step} to ${records[records.length - 1].step}; ${config.influence.ablation} ablation, ${config.influence.measure} influence`,
+    settings: config as unknown as Record<string, unknown>,
+    nodes: first.nodes,
+    checkpoints: records.map((r) => {
+      const row = metricsRow(r);
+      const { step: _step, ...metrics } = row;
+      return {
+        step: r.step,
+        name: r.name,
+        metrics,
+        matrix: matrices.get(r.step)!.matrix,
+        nodeMetrics: r.metrics.nodes as unknown as Record<string, Record<string, number | null>>,
+        communities: r.metrics.graph.communities,
+      };
+    }),
+    phases: {
+      boundaries: analysis.phases.boundaries,
+      phases: analysis.phases.phases.map((p) => ({ start: p.start, end: p.end, label: p.label, stats: numericStats(p.stats as unknown as Record<string, unknown>) })),
+      confidence: analysis.phases.confidence,
+      method: `${analysis.phases.settings.method.toUpperCase()} on ${analysis.phases.settings.metrics.length} standardised metrics, penalty ${analysis.phases.settings.penalty.toFixed(2)}, confidence by ${analysis.phases.settings.confidence.method}`,
+    },
+    graphMetrics: [...GRAPH_COLUMNS],
+    summary,
+  };
+}
+
+function numericStats(stats: Record<string, unknown>): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const [k, v] of Object.entries(stats)) if (typeof v === 'number' || v === null) out[k] = v as number | null;
+  return out;
+}
+
+/** The closing summary: phases, top roles at the last checkpoint, induction alignment. */
+export function summaryLines(records: readonly CheckpointRecord[], analysis: PhaseAnalysis): string[] {
+  const last = records[records.length - 1];
+  const lines: string[] = [];
+  const p = analysis.phases;
+  lines.push(p.phases.length === 1
+    ? `No phase boundary found over ${records.length} checkpoints (one ${p.phases[0].label} phase).`
+    : `${p.phases.length} phases: ${p.phases.map((ph) => `${ph.label} (step ${ph.start}–${ph.end})`).join(', ')}; boundaries at step ${p.boundaries.join(', ')} (confidence ${p.confidence.map((c) => c.toFixed(2)).join(', ')}).`);
+  const g = analysis.graphOnly;
+  lines.push(`Graph metrics alone: ${g.boundaries.length === 0 ? 'no boundary' : `boundaries at step ${g.boundaries.join(', ')}`}.`);
+  const a = analysis.inductionAlignment;
+  if (a) {
+    const describe = (n: { step: number; offset: number } | null): string => (n ? `nearest boundary step ${n.step} (${n.offset >= 0 ? '+' : ''}${n.offset} checkpoints)` : 'no boundary');
+    lines.push(`Best induction-head score first passes half its final value (${a.finalScore.toFixed(3)}) at step ${a.halfFinalStep}: ${describe(a.nearest)}; graph metrics alone: ${describe(a.nearestGraphOnly)}.`);
+  }
+  lines.push(`Top spreaders at step ${last.step}: ${last.metrics.roles.spreaders.join(', ')}.`);
+  lines.push(`Top gatherers at step ${last.step}: ${last.metrics.roles.gatherers.join(', ')}.`);
+  return lines;
+}
+
+export const relativeTo = (out: string, file: string): string => path.relative(out, file) || '.';
