@@ -95,18 +95,22 @@ export async function run(): Promise<void> {
   const fastTimes: number[] = [];
   for (let i = 0; i < repeats; i++) fastTimes.push((await timed(() => influenceSweep(model, prompts, BENCH_OPTIONS)))[1]);
   const fast = Math.min(...fastTimes);
+  const parallelTimes: number[] = [];
+  for (let i = 0; i < repeats; i++) parallelTimes.push((await timed(() => influenceSweep(model, prompts, { ...BENCH_OPTIONS, workers: 2 })))[1]);
+  const parallel = Math.min(...parallelTimes);
   let naive = NaN;
   if (process.env.CNTLENS_BENCH_NAIVE !== '0') naive = (await timed(() => naiveInfluenceSweep(model, prompts, BENCH_OPTIONS)))[1];
 
   const rows: [string, string, string, string][] = [
     ['sweep', 's / checkpoint', '× 143 checkpoints', 'vs naive'],
     ['fast (1 thread)', fast.toFixed(2), `${(fast * 143 / 60).toFixed(1)} min`, Number.isFinite(naive) ? `${(naive / fast).toFixed(1)}× faster` : '-'],
+    ['fast (2 worker threads)', parallel.toFixed(2), `${(parallel * 143 / 60).toFixed(1)} min`, Number.isFinite(naive) ? `${(naive / parallel).toFixed(1)}× faster` : '-'],
     ['naive', Number.isFinite(naive) ? naive.toFixed(2) : 'skipped', Number.isFinite(naive) ? `${(naive * 143 / 60).toFixed(1)} min` : '-', '1.0×'],
     ['PyTorch 1.13 naive (issue)', '13.0', `${(13 * 143 / 60).toFixed(1)} min`, ''],
     ['PyTorch 1.13 optimised (issue)', '5.0', `${(5 * 143 / 60).toFixed(1)} min`, ''],
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  process.stdout.write(`backend ${backend}; Pythia-14M shape, 8 × 101 tokens, zero / cosine, positions 51:101, loss 50:100; fast runs: ${fastTimes.map((t) => t.toFixed(2)).join(', ')} s\n`);
+  process.stdout.write(`backend ${backend}; Pythia-14M shape, 8 × 101 tokens, zero / cosine, positions 51:101, loss 50:100; fast runs: ${fastTimes.map((t) => t.toFixed(2)).join(', ')} s; 2 workers: ${parallelTimes.map((t) => t.toFixed(2)).join(', ')} s\n`);
   for (const r of rows) process.stdout.write(`${r.map((x, c) => x.padEnd(widths[c])).join('  ')}\n`);
   model.dispose();
 }

@@ -2,7 +2,8 @@
  * lib/network on a Pythia-14M-sized component graph: 6 layers × (4 heads + MLP) = 30 components
  * plus LOGITS, every edge from a layer to each later layer and to LOGITS (parallel residual), with
  * lognormal weights. Prints the median and worst time of each metric and of the whole
- * analyzeGraph report (the `cntlens metrics` payload), warm, plus the first (cold) call.
+ * analyzeGraph report (the `cntlens metrics` payload), warm, plus the first (cold) call; the
+ * first row is the first call of anything in lib/network in this process.
  */
 import { analyzeGraph } from '../lib/network/analyze.js';
 import { betweenness } from '../lib/network/betweenness.js';
@@ -62,7 +63,10 @@ export async function run(): Promise<void> {
   const graph: ComponentGraph = graphFromInfluence(influence);
   const noLogits = graphFromInfluence(influence, { logits: 'drop' });
   process.stdout.write(`graph: ${graph.order} nodes, ${graph.size} edges (without LOGITS: ${noLogits.order} nodes, ${noLogits.size} edges); ${REPEATS} warm runs each\n\n`);
+  // analyzeGraph first: its cold time is then a true first call (every module still unoptimised).
   const rows: [string, () => unknown][] = [
+    ['analyzeGraph (30 nodes)', () => analyzeGraph(noLogits)],
+    ['analyzeGraph (31 nodes)', () => analyzeGraph(graph)],
     ['graphFromInfluence', () => graphFromInfluence(influence)],
     ['pagerank', () => pagerank(graph)],
     ['hits', () => hits(graph)],
@@ -75,8 +79,6 @@ export async function run(): Promise<void> {
     ['louvain (32 restarts)', () => louvain(graph)],
     ['louvain (1 run)', () => louvain(graph, { restarts: 1 })],
     ['weight distribution', () => weightDistribution(graph)],
-    ['analyzeGraph (31 nodes)', () => analyzeGraph(graph)],
-    ['analyzeGraph (30 nodes)', () => analyzeGraph(noLogits)],
     ['export gexf', () => exportGraph(graph, 'gexf')],
     ['export graphml', () => exportGraph(graph, 'graphml')],
   ];

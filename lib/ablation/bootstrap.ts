@@ -10,7 +10,7 @@
 import { Rng } from '../util/rng.js';
 
 export interface BootstrapOptions {
-  /** Number of resamples (default 1000). */
+  /** Number of resamples (default 1000); 0 = no bootstrap (intervals collapse to the mean). */
   resamples?: number;
   /** Coverage (default 0.95). */
   level?: number;
@@ -48,12 +48,22 @@ export function bootstrapIntervals(samples: ArrayLike<number>[], options: Bootst
   const resamples = options.resamples ?? BOOTSTRAP_DEFAULTS.resamples;
   const level = options.level ?? BOOTSTRAP_DEFAULTS.level;
   const seed = options.seed ?? BOOTSTRAP_DEFAULTS.seed;
-  if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`bootstrap: resamples must be a positive integer, got ${resamples}`);
+  if (!Number.isInteger(resamples) || resamples < 0) throw new RangeError(`bootstrap: resamples must be a non-negative integer, got ${resamples}`);
   if (!(level > 0 && level < 1)) throw new RangeError(`bootstrap: level must be in (0, 1), got ${level}`);
   const low: number[] = [];
   const high: number[] = [];
   if (samples.length === 0) return { low, high };
   const n = samples[0].length;
+  if (resamples === 0) {
+    // No bootstrap: the "interval" is the point estimate itself.
+    for (const values of samples) {
+      let total = 0;
+      for (let i = 0; i < values.length; i++) total += values[i];
+      low.push(total / values.length);
+      high.push(total / values.length);
+    }
+    return { low, high };
+  }
   const counts = bootstrapCounts(n, resamples, seed);
   const means = new Float64Array(resamples);
   const alpha = 1 - level;

@@ -44,6 +44,12 @@ export interface InfluenceOptions {
   maxStack?: number;
   /** Fast sweep: logit rows formed at a time for the loss (default 256). */
   lseChunkRows?: number;
+  /**
+   * Fast sweep: worker threads to spread the ablations over (default 1 = this thread only). Each
+   * worker has its own TensorFlow.js backend and copy of the model; needs a NeoXModel and a
+   * built-in or plug-in (loadAblationPlugin) ablation, else the sweep runs here with a warning.
+   */
+  workers?: number;
   /** Called after each ablated component (done, total, node name). */
   onProgress?: (done: number, total: number, node: string) => void;
   /** Keep per-prompt values in the result (default true). */

@@ -11,6 +11,14 @@ import { pathToFileURL } from 'node:url';
 import { InputError } from '../util/errors.js';
 import { ablationNames, getAblation, isAblation, registerAblation, type Ablation } from './registry.js';
 
+/** Plug-in files loaded so far, by the ablation names they added (worker threads reload them). */
+const pluginOrigins = new Map<string, string>();
+
+/** The plug-in file that registered `name`, if one did. */
+export function pluginFileOf(name: string): string | undefined {
+  return pluginOrigins.get(name);
+}
+
 /** Import a plug-in module and register what it exports; returns the names it added. */
 export async function loadAblationPlugin(file: string): Promise<string[]> {
   const resolved = path.resolve(file);
@@ -40,5 +48,6 @@ export async function loadAblationPlugin(file: string): Promise<string[]> {
   if (added.length === 0) {
     throw new InputError(file, 'registered no ablation (call registerAblation(...) in the module, or export an Ablation as default, `ablation` or `ablations`)');
   }
+  for (const name of added) pluginOrigins.set(name, resolved);
   return added;
 }

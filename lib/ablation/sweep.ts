@@ -21,6 +21,8 @@ import { assembleResult, type InfluenceResult, type RawSweep } from './result.js
 import { inductionBehaviour } from './tasks.js';
 import { DEFAULT_LSE_CHUNK_ROWS, logitsLogSumExp, unembedGram } from './unembed.js';
 import { ablationPatches } from './patches.js';
+import { parallelObstacle, parallelSweepRaw } from './parallel.js';
+import type { NeoXModel } from '../model/neox.js';
 
 const DEFAULT_STACK_BUDGET = 512 * 1024 * 1024;
 
@@ -32,7 +34,12 @@ const DEFAULT_STACK_BUDGET = 512 * 1024 * 1024;
 export async function influenceSweep(model: InfluenceModel, prompts: number[][], options: InfluenceOptions = {}): Promise<InfluenceResult> {
   const start = performance.now();
   const plan = makePlan(model.config, prompts, options);
-  const raw = fastSweepRaw(model, prompts, plan, options);
+  const workers = options.workers ?? 1;
+  let raw: RawSweep;
+  const obstacle = workers > 1 ? parallelObstacle(model, plan) : null;
+  if (workers > 1 && !obstacle) raw = await parallelSweepRaw(model as NeoXModel, prompts, plan, options, workers);
+  else raw = fastSweepRaw(model, prompts, plan, options);
+  if (obstacle) process.emitWarning(`influence: running in one thread: ${obstacle}`);
   return assembleResult(plan, raw, 'fast', (performance.now() - start) / 1000, options.perPrompt ?? true);
 }
 
@@ -43,7 +50,7 @@ export function unembeddingMatrix(model: InfluenceModel): { WU: tf.Tensor2D; own
 }
 
 /** What the ablated passes compare against, all at the measured positions. */
-interface CleanState {
+export interface CleanState {
   residPre: tf.Tensor3D[]; //    per layer [B, T, d]
   headOut: tf.Tensor4D[]; //     per layer [B, T, H, d]
   mlpOut: tf.Tensor3D[]; //      per layer [B, T, d]
@@ -55,13 +62,13 @@ interface CleanState {
   finalGAt: tf.Tensor3D; //      [B, P, d] x G
   logitsSq: Float32Array; //     [B·P] xᵀ G x = ‖logits‖²
   lossTargets: tf.Tensor3D; //   [B, Pl, d] W_U columns of the next tokens
-  cleanLoss: Float64Array; //    [B]
+  final: tf.Tensor3D; //         [B, T, d] final-LN output at every position
+  patterns: Float32Array[]; //   per layer [B, H, T, T] attention (induction prompts only)
   klMean?: tf.Tensor3D; //       [B, P, d] Σ_v p_v W_U[:, v] (kl only)
   klLse?: Float64Array; //       [B·P] clean log-sum-exp (kl only)
   WU: tf.Tensor2D;
   ownsWU: boolean;
   G: tf.Tensor2D; //             [d, d]
-  behaviour: RawSweep['behaviour'];
 }
 
 function sliceRange<T extends tf.Tensor>(x: T, range: Range): T {
@@ -115,7 +122,7 @@ function meanOverPositions(values: Float64Array, rows: number, R: number): Float
   return out;
 }
 
-function cleanPass(model: InfluenceModel, prompts: number[][], plan: SweepPlan, chunkRows: number): CleanState {
+export function cleanPass(model: InfluenceModel, prompts: number[][], plan: SweepPlan, chunkRows: number): CleanState {
   const { config, measured, loss } = plan;
   const L = config.numLayers;
   const capture = new Set<string>(['ln_final.hook_normalized']);
@@ -148,23 +155,8 @@ function cleanPass(model: InfluenceModel, prompts: number[][], plan: SweepPlan, 
   const d = config.hiddenSize;
   const finalGAt = tf.tidy(() => tf.matMul(finalAt.reshape([B * P, d]) as tf.Tensor2D, G).reshape([B, P, d]) as tf.Tensor3D);
 
-  // Clean losses: over the loss positions, and over the repeat for the behaviour metrics.
-  const lossTargets = nextTokenColumns(WU, prompts, loss);
-  const Pl = loss[1] - loss[0];
-  const lossCe = crossEntropyAt(final, loss, lossTargets, WU, chunkRows); //             [B·Pl]
-  let behaviour: RawSweep['behaviour'] = null;
-  if (plan.inductionHalf !== null) {
-    const n = plan.inductionHalf;
-    const repeat: Range = [n, 2 * n];
-    let repeatCe = lossCe;
-    if (loss[0] !== n || loss[1] !== 2 * n) {
-      const targets = nextTokenColumns(WU, prompts, repeat);
-      repeatCe = crossEntropyAt(final, repeat, targets, WU, chunkRows);
-      targets.dispose();
-    }
-    const hostPatterns = patterns.map((t) => t.dataSync() as Float32Array);
-    behaviour = inductionBehaviour((b, p) => repeatCe[b * n + (p - n)], hostPatterns, { batch: B, heads: config.numHeads, seqLen: plan.seqLen }, n, plan.iclWindow ?? undefined);
-  }
+  const hostPatterns = patterns.map((t) => t.dataSync() as Float32Array);
+  tf.dispose(patterns);
 
   const state: CleanState = {
     residPre, headOut, mlpOut, headAt, mlpAt,
@@ -172,9 +164,10 @@ function cleanPass(model: InfluenceModel, prompts: number[][], plan: SweepPlan, 
     mlpSq: mlpAt.map(squaredNorms),
     finalAt, finalGAt,
     logitsSq: tf.tidy(() => tf.sum(tf.mul(finalGAt, finalAt), -1).dataSync() as Float32Array),
-    lossTargets,
-    cleanLoss: meanOverPositions(lossCe, B, Pl),
-    WU, ownsWU: owned, G, behaviour,
+    lossTargets: nextTokenColumns(WU, prompts, loss),
+    final,
+    patterns: hostPatterns,
+    WU, ownsWU: owned, G,
   };
   if (plan.measure === 'kl') {
     const WUt = tf.transpose(WU); //                                                     [V, d]
@@ -188,12 +181,33 @@ function cleanPass(model: InfluenceModel, prompts: number[][], plan: SweepPlan, 
     state.klLse = logitsLogSumExp(flat, WU, chunkRows);
     tf.dispose([WUt, flat, ...parts]);
   }
-  tf.dispose([final, ...patterns]);
   return state;
 }
 
-function disposeClean(s: CleanState): void {
-  tf.dispose([...s.residPre, ...s.headOut, ...s.mlpOut, ...s.headAt, ...s.mlpAt, s.finalAt, s.finalGAt, s.lossTargets, s.G]);
+/**
+ * The clean model's loss per prompt (mean over the loss positions) and, for induction prompts,
+ * its behaviour (repeat loss, ICL score, induction and previous-token scores).
+ */
+export function cleanMetrics(clean: CleanState, plan: SweepPlan, prompts: number[][], chunkRows: number): Pick<RawSweep, 'cleanLoss' | 'behaviour'> {
+  const { loss, batch: B, config } = plan;
+  const lossCe = crossEntropyAt(clean.final, loss, clean.lossTargets, clean.WU, chunkRows); // [B·Pl]
+  let behaviour: RawSweep['behaviour'] = null;
+  if (plan.inductionHalf !== null) {
+    const n = plan.inductionHalf;
+    const repeat: Range = [n, 2 * n];
+    let repeatCe = lossCe;
+    if (loss[0] !== n || loss[1] !== 2 * n) {
+      const targets = nextTokenColumns(clean.WU, prompts, repeat);
+      repeatCe = crossEntropyAt(clean.final, repeat, targets, clean.WU, chunkRows);
+      targets.dispose();
+    }
+    behaviour = inductionBehaviour((b, p) => repeatCe[b * n + (p - n)], clean.patterns, { batch: B, heads: config.numHeads, seqLen: plan.seqLen }, n, plan.iclWindow ?? undefined);
+  }
+  return { cleanLoss: meanOverPositions(lossCe, B, loss[1] - loss[0]), behaviour };
+}
+
+export function disposeClean(s: CleanState): void {
+  tf.dispose([...s.residPre, ...s.headOut, ...s.mlpOut, ...s.headAt, ...s.mlpAt, s.finalAt, s.finalGAt, s.lossTargets, s.final, s.G]);
   if (s.klMean) s.klMean.dispose();
   if (s.ownsWU) s.WU.dispose();
 }
@@ -301,7 +315,7 @@ function logitStats(plan: SweepPlan, clean: CleanState, finalAt: tf.Tensor3D, K:
   return [a, b ?? null];
 }
 
-function ablateGroup(model: InfluenceModel, plan: SweepPlan, clean: CleanState, group: ComponentNode[], chunkRows: number, raw: RawSweep): void {
+function ablateGroup(model: InfluenceModel, plan: SweepPlan, clean: CleanState, group: ComponentNode[], chunkRows: number, raw: Pick<RawSweep, 'edges' | 'ablatedLoss'>): void {
   const K = group.length;
   const layer = group[0].layer;
   const { batch: B, config, measured, loss } = plan;
@@ -397,24 +411,36 @@ function ablateGroup(model: InfluenceModel, plan: SweepPlan, clean: CleanState, 
   }
 }
 
-/** The fast sweep's per-prompt measurements (exported for the worker and tests). */
-export function fastSweepRaw(model: InfluenceModel, prompts: number[][], plan: SweepPlan, options: InfluenceOptions = {}, sources = plan.sources): RawSweep {
+/** Ablate `sources` (grouped by layer into stacked passes) and record into `raw`. */
+export function ablateSources(model: InfluenceModel, plan: SweepPlan, clean: CleanState, sources: ComponentNode[], options: InfluenceOptions, raw: Pick<RawSweep, 'edges' | 'ablatedLoss'>, onGroup?: (group: ComponentNode[]) => void): void {
+  const chunkRows = options.lseChunkRows ?? DEFAULT_LSE_CHUNK_ROWS;
+  for (const group of stackGroups(sources, stackSize(plan, options))) {
+    ablateGroup(model, plan, clean, group, chunkRows, raw);
+    onGroup?.(group);
+  }
+}
+
+/** How many ablations share one pass: the memory budget over one slot's rows, at least 1. */
+export function stackSize(plan: SweepPlan, options: InfluenceOptions): number {
+  const budget = options.stackBudgetBytes ?? DEFAULT_STACK_BUDGET;
+  return Math.max(1, Math.min(options.maxStack ?? Infinity, Math.floor(budget / (bytesPerRow(plan) * plan.batch))));
+}
+
+/** The fast sweep's per-prompt measurements in this thread. */
+export function fastSweepRaw(model: InfluenceModel, prompts: number[][], plan: SweepPlan, options: InfluenceOptions = {}): RawSweep {
   const chunkRows = options.lseChunkRows ?? DEFAULT_LSE_CHUNK_ROWS;
   const clean = cleanPass(model, prompts, plan, chunkRows);
-  const raw: RawSweep = { edges: new Map(), ablatedLoss: new Map(), cleanLoss: clean.cleanLoss, behaviour: clean.behaviour };
   try {
-    const budget = options.stackBudgetBytes ?? DEFAULT_STACK_BUDGET;
-    const stack = Math.max(1, Math.min(options.maxStack ?? Infinity, Math.floor(budget / (bytesPerRow(plan) * plan.batch))));
+    const raw: RawSweep = { edges: new Map(), ablatedLoss: new Map(), ...cleanMetrics(clean, plan, prompts, chunkRows) };
     let done = 0;
-    for (const group of stackGroups(sources, stack)) {
-      ablateGroup(model, plan, clean, group, chunkRows, raw);
+    ablateSources(model, plan, clean, plan.sources, options, raw, (group) => {
       done += group.length;
-      options.onProgress?.(done, sources.length, group[group.length - 1].name);
-    }
+      options.onProgress?.(done, plan.sources.length, group[group.length - 1].name);
+    });
+    return raw;
   } finally {
     disposeClean(clean);
   }
-  return raw;
 }
 
 export { makePlan };

@@ -3,8 +3,10 @@
  * A task module for lib/util/pool.ts: each worker thread runs `init` once (its own TF.js backend,
  * plugins) and then `handle` per checkpoint. The files it writes are described in records.ts.
  */
+import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
+import type { InfluenceOptions } from '../ablation/plan.js';
 import { influenceSweep } from '../ablation/sweep.js';
 import type { InfluenceResult } from '../ablation/result.js';
 import { initBackend } from '../model/backend.js';
@@ -12,7 +14,8 @@ import { NeoXModel } from '../model/neox.js';
 import { analyzeGraph } from '../network/analyze.js';
 import { exportGraph } from '../network/export.js';
 import { graphFromInfluence } from '../network/influence-graph.js';
-import { CntlensError } from '../util/errors.js';
+import type { ComponentGraph } from '../network/types.js';
+import { CntlensError, InputError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
 import type { ExperimentConfig } from './config.js';
 import { graphFile, influenceFile, recordFile, type Behaviour, type CheckpointRecord, type RecordKey } from './records.js';
@@ -41,7 +44,36 @@ let settings: TaskInit | null = null;
 export async function init(data: TaskInit): Promise<void> {
   settings = data;
   await initBackend({ backend: data.config.backend, quiet: true });
-  for (const plugin of data.config.plugins) await import(pathToFileURL(path.resolve(plugin)).href);
+  await importPlugins(data.config.plugins);
+}
+
+/**
+ * Import the `plugins` modules (each once per thread). A missing or broken module is the user's
+ * input error, named by its file, not a crash.
+ */
+export async function importPlugins(plugins: readonly string[]): Promise<void> {
+  for (const plugin of plugins) {
+    const file = path.resolve(plugin);
+    if (!existsSync(file)) throw new InputError(plugin, 'no such plug-in file (--plugin)');
+    try {
+      await import(pathToFileURL(file).href);
+    } catch (err) {
+      const reason = String((err as Error)?.message ?? err).split('\n')[0];
+      throw new InputError(plugin, `could not load the plug-in: ${reason}`);
+    }
+  }
+}
+
+/** The influence-sweep options of the settings (also used to check them before any work). */
+export function sweepOptions(config: ExperimentConfig): InfluenceOptions {
+  return {
+    ablation: config.influence.ablation,
+    measure: config.influence.measure,
+    positions: config.influence.positions,
+    lossPositions: config.influence.lossPositions ?? undefined,
+    seed: config.influence.seed,
+    bootstrap: { resamples: config.influence.bootstrapResamples, seed: config.influence.seed },
+  };
 }
 
 /** Process one checkpoint; a checkpoint that cannot be loaded is a `failed` outcome, not a throw. */
@@ -57,25 +89,35 @@ export async function handle(task: CheckpointTask): Promise<TaskOutcome> {
     throw err;
   }
   try {
-    const influence = await influenceSweep(model, task.prompts, {
-      ablation: config.influence.ablation,
-      measure: config.influence.measure,
-      positions: config.influence.positions,
-      lossPositions: config.influence.lossPositions ?? undefined,
-      seed: config.influence.seed,
-      bootstrap: { resamples: config.influence.bootstrapResamples, seed: config.influence.seed },
-    });
+    const influence = await influenceSweep(model, task.prompts, sweepOptions(config));
     const record = buildRecord(task, influence, config);
     // Timings would make reruns differ; they go to manifest.json instead.
     const { seconds: _seconds, ...stableSettings } = influence.settings;
     const influenceJson = { ...influence, settings: { ...stableSettings, checkpoint: task.name, step: task.step } };
     await writeFileAtomic(influenceFile(out, task.step), JSON.stringify(influenceJson) + '\n');
-    await writeFileAtomic(graphFile(out, task.step), exportGraph(graphFromInfluence(influenceJson, graphOptions(config), influenceFile(out, task.step)), 'gexf'));
+    // The GEXF names its source relative to the results folder, so the folder can be moved.
+    const source = path.relative(out, influenceFile(out, task.step));
+    const graph = withStableEdgeKeys(graphFromInfluence(influenceJson, graphOptions(config), source));
+    await writeFileAtomic(graphFile(out, task.step), exportGraph(graph, 'gexf'));
     await writeFileAtomic(recordFile(out, task.step), JSON.stringify(record, null, 1) + '\n');
     return { status: 'done', step: task.step, name: task.name, seconds: (performance.now() - start) / 1000, record };
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * The same graph with edge keys `source->target`. Graphology names unkeyed edges
+ * `geid_<instance>_<n>`, where the instance number starts from a random byte, and GEXF writes those
+ * keys as edge ids: without this, graphs/<step>.gexf would differ from run to run and between
+ * worker threads.
+ */
+function withStableEdgeKeys(graph: ComponentGraph): ComponentGraph {
+  const keyed = graph.emptyCopy();
+  graph.forEachEdge((_edge, attributes, source, target) => {
+    keyed.addDirectedEdgeWithKey(`${source}->${target}`, source, target, { ...attributes });
+  });
+  return keyed;
 }
 
 function graphOptions(config: ExperimentConfig): { logits: 'keep' | 'drop'; normalize: 'none' | 'max' | 'sum' } {

@@ -3,6 +3,8 @@
  * (`--config`) and overridden by command-line flags, echoed into manifest.json and the report.
  * Unknown keys and bad values are refused with an error naming the file (or flag) and the key.
  */
+import { MEASURES } from '../ablation/measures.js';
+import { parsePositions } from '../ablation/positions.js';
 import { InputError } from '../util/errors.js';
 import { readJsonFile } from '../util/files.js';
 
@@ -104,6 +106,18 @@ const oneOf = (...values: string[]): Check => (v) => (typeof v === 'string' && v
 const numOrNull: Check = (v) => (v === null || (typeof v === 'number' && Number.isFinite(v) && v > 0) ? null : 'must be a positive number or null');
 const object: Check = (v) => (isObject(v) ? null : 'must be an object');
 const strings: Check = (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? null : 'must be a list of strings');
+/** `all` or `from:to` (either end may be left out), as lib/ablation/positions.ts reads it. */
+const positions: Check = (v) => {
+  const problem = 'must be "all" or a half-open range FROM:TO of integers (e.g. 51:101)';
+  if (typeof v !== 'string') return problem;
+  try {
+    parsePositions(v, 'positions');
+    return null;
+  } catch {
+    return problem;
+  }
+};
+const positionsOrNull: Check = (v) => (v === null ? null : positions(v));
 const rangeOrNull: Check = (v) =>
   v === null || (Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x) && x >= 0) && v[0] < v[1]) ? null : 'must be [from, to] with 0 <= from < to, or null';
 
@@ -114,7 +128,7 @@ const CHECKS: { [K in keyof ExperimentConfig]: ExperimentConfig[K] extends Recor
   trainDir: str,
   train: object,
   task: { prompts: strOrNull, nPrompts: intMin(1), halfLen: intMinOrNull(1), seed: intMin(0), tokenRange: rangeOrNull },
-  influence: { ablation: str, measure: str, positions: str, lossPositions: strOrNull, seed: intMin(0), bootstrapResamples: intMin(0) },
+  influence: { ablation: str, measure: oneOf(...MEASURES), positions, lossPositions: positionsOrNull, seed: intMin(0), bootstrapResamples: intMin(0) },
   graph: { logits: oneOf('keep', 'drop'), normalize: oneOf('none', 'max', 'sum'), distance: oneOf('inverse', 'neglog'), rolesK: intMin(1), louvainSeed: intMin(0) },
   phases: { method: oneOf('pelt', 'binseg'), axis: oneOf('auto', 'index', 'step', 'logstep'), penalty: numOrNull, minSize: intMin(1) },
   report: { figures: bool },

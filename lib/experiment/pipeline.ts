@@ -7,10 +7,12 @@
  * share and leaves the series stage to `mergeResults`, which any process can run once every
  * shard is in.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resetSVGDefIds } from 'vega';
+import { makePlan } from '../ablation/plan.js';
 import { inductionPrompts, readPromptsFile } from '../ablation/tasks.js';
 import { resolveCheckpoints, type CheckpointRef } from '../checkpoints/sources.js';
 import { initBackend } from '../model/backend.js';
@@ -19,13 +21,13 @@ import { readConfig } from '../model/config.js';
 import type { NeoXConfig } from '../model/types.js';
 import { writeReport } from '../report/write.js';
 import { resolveTrainConfig } from '../train/config.js';
-import { ensureTrained } from '../train/train.js';
-import { CntlensError, InputError } from '../util/errors.js';
+import { ensureTrained, readFinishedRun } from '../train/train.js';
+import { CntlensError, InputError, OptionError } from '../util/errors.js';
 import { readJsonFile, writeFileAtomic } from '../util/files.js';
 import { settingsHash } from '../util/hash.js';
-import { mapInPool } from '../util/pool.js';
+import { defaultWorkerCount, mapInPool } from '../util/pool.js';
 import { Progress } from '../util/progress.js';
-import type { CheckpointTask, TaskInit, TaskOutcome } from './checkpoint-task.js';
+import { importPlugins, sweepOptions, type CheckpointTask, type TaskInit, type TaskOutcome } from './checkpoint-task.js';
 import type { ExperimentConfig } from './config.js';
 import { readDoneRecord, readRecord, type CheckpointRecord } from './records.js';
 import { analyzePhases, metricsCsv, nodesCsv, readMatrix, reportData, summaryLines } from './series.js';
@@ -63,7 +65,9 @@ export interface ExperimentResult {
 interface Plan {
   format: 'cntlens-plan';
   version: 1;
-  config: ExperimentConfig;
+  config: ResultSettings;
+  /** The backend that computes the records (part of their settings key). */
+  backend: string;
   checkpoints: { name: string; step: number; dir: string }[];
 }
 
@@ -78,6 +82,10 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
   let refs: CheckpointRef[];
   let defaultHalfLen: number | null = null;
   if (config.checkpoints === 'default') {
+    if (options.shard && !readFinishedRun(config.trainDir)) {
+      // Every shard would start training the same model into the same folder at once.
+      throw new CntlensError(`--shard with the default checkpoints needs the tiny model trained first: run \`cntlens train --out ${config.trainDir}\` (with the experiment's "train" settings as its --config, if any) before starting the shards`);
+    }
     const trained = await ensureTrained(config.trainDir, { config: config.train, backend: config.backend, quiet });
     if (!quiet) log(`cntlens: ${trained.reused ? 'reusing' : 'trained'} the tiny model in ${config.trainDir} (${trained.checkpoints.length} checkpoints)`);
     defaultHalfLen = resolveTrainConfig(config.train, 'train').eval.spanLength;
@@ -86,8 +94,9 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
     refs = resolveCheckpoints(config.checkpoints, { steps: config.steps });
   }
   if (refs.length === 0) throw new CntlensError(`no checkpoints selected from ${config.checkpoints} (steps ${config.steps})`);
-  const plan: Plan = { format: 'cntlens-plan', version: 1, config, checkpoints: refs.map((r) => ({ name: r.name, step: r.step, dir: path.resolve(r.dir) })) };
-  await writeFileAtomic(path.join(out, PLAN_FILE), JSON.stringify(plan, null, 1) + '\n');
+  // Here too, not only in the workers: a bad plug-in, and the ablation it may register, are then
+  // found by the checks below, before anything is written.
+  await importPlugins(config.plugins);
 
   // 2. Keys, and what is already done.
   const mine = new Set(takeShard(refs, options.shard ?? null).map((r) => r.step));
@@ -97,23 +106,32 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
     const status: CheckpointStatus = { name: ref.name, step: ref.step, dir: path.resolve(ref.dir), hash: null, status: 'other-shard' };
     statuses.push(status);
     if (!mine.has(ref.step)) continue;
+    let modelConfig: NeoXConfig;
+    let hash: string;
     try {
-      const modelConfig = readConfig(ref.dir);
-      const prompts = taskPrompts(config, modelConfig, defaultHalfLen);
-      status.hash = await checkpointHash(ref.dir);
-      const key = { checkpoint: status.hash, settings: perCheckpointSettingsHash(config, prompts, backend) };
-      if (readDoneRecord(out, ref.step, key)) {
-        status.status = 'reused';
-        continue;
-      }
-      todo.push({ name: ref.name, step: ref.step, dir: path.resolve(ref.dir), key, prompts });
+      modelConfig = readConfig(ref.dir);
+      hash = status.hash = await checkpointHash(ref.dir);
     } catch (err) {
       if (!(err instanceof CntlensError) || config.strict) throw err;
       status.status = 'failed';
       status.error = err.message;
       log(`cntlens: skipping ${ref.name}: ${err.message}`);
+      continue;
     }
+    // Problems of the settings (a prompt file that cannot be read, prompts too long for the
+    // context, positions past the prompt, an unknown ablation) are no checkpoint's fault: they
+    // stop the run here, before any work, rather than skipping every checkpoint in turn.
+    const prompts = taskPrompts(config, modelConfig, defaultHalfLen);
+    makePlan(modelConfig, prompts, sweepOptions(config));
+    const key = { checkpoint: hash, settings: perCheckpointSettingsHash(config, prompts, backend) };
+    if (readDoneRecord(out, ref.step, key)) {
+      status.status = 'reused';
+      continue;
+    }
+    todo.push({ name: ref.name, step: ref.step, dir: path.resolve(ref.dir), key, prompts });
   }
+  const plan: Plan = { format: 'cntlens-plan', version: 1, config: resultSettings(config), backend, checkpoints: refs.map((r) => ({ name: r.name, step: r.step, dir: path.resolve(r.dir) })) };
+  await writeFileAtomic(path.join(out, PLAN_FILE), JSON.stringify(plan, null, 1) + '\n');
   const reused = statuses.filter((s) => s.status === 'reused').length;
   if (!quiet && reused > 0) log(`cntlens: ${reused} checkpoint(s) already done, ${todo.length} to compute`);
 
@@ -130,7 +148,8 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
         if (config.strict) throw new CntlensError(`${todo[i].dir}: ${outcome.message}`);
         status.status = 'failed';
         status.error = outcome.message;
-        log(`\ncntlens: skipping ${outcome.name}: ${outcome.message}`);
+        // On a terminal the progress bar is mid-line; elsewhere it prints whole lines.
+        log(`${!quiet && process.stderr.isTTY ? '\n' : ''}cntlens: skipping ${outcome.name}: ${outcome.message}`);
       } else {
         status.status = 'computed';
         status.seconds = outcome.seconds;
@@ -140,14 +159,14 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
   });
   progress.finish(`${todo.length} computed`);
 
-  const timings = { per_checkpoint_stage_s: (performance.now() - started) / 1000 };
+  const timings = { workers: Math.max(1, Math.min(config.workers || defaultWorkerCount(), todo.length)), per_checkpoint_stage_s: (performance.now() - started) / 1000 };
   if (options.shard) {
     const part = { shard: `${options.shard.index}/${options.shard.count}`, backend, checkpoints: statuses.filter((s) => s.status !== 'other-shard'), timings };
     await writeFileAtomic(path.join(out, 'shards', `${options.shard.index}-of-${options.shard.count}.json`), JSON.stringify(part, null, 1) + '\n');
     if (!quiet) log(`cntlens: shard ${options.shard.index}/${options.shard.count} done; run \`cntlens merge ${config.out}\` once every shard is in`);
     return { out, checkpoints: statuses, summary: null };
   }
-  const summary = await finishSeries(out, config, statuses, backend, timings, quiet, log);
+  const summary = await finishSeries(out, resultSettings(config), statuses, backend, timings, quiet, log);
   return { out, checkpoints: statuses, summary };
 }
 
@@ -159,20 +178,34 @@ export async function mergeResults(outDir: string, options: { quiet?: boolean; l
   if (!existsSync(planFile)) throw new InputError(planFile, 'no plan.json: this folder holds no experiment (run `cntlens experiment --out DIR` first)');
   const plan = readJsonFile(planFile) as Plan;
   if (plan.format !== 'cntlens-plan') throw new InputError(planFile, 'not a cntlens plan file');
+  // A record counts only if it was computed with the plan's settings: one left by an earlier run
+  // with other settings (same folder) is as good as missing.
+  const defaultHalfLen = plan.config.checkpoints === 'default' ? resolveTrainConfig(plan.config.train, 'train').eval.spanLength : null;
   const statuses: CheckpointStatus[] = plan.checkpoints.map((c) => {
     const record = readRecord(out, c.step);
-    return { ...c, hash: record?.key.checkpoint ?? null, status: record ? 'reused' : 'failed' };
+    const current = record !== null && record.key.settings === expectedSettingsKey(plan, c.dir, defaultHalfLen);
+    return { ...c, hash: current ? record.key.checkpoint : null, status: current ? 'reused' : 'failed' };
   });
   const missing = statuses.filter((s) => s.status === 'failed');
   const failedInShards = shardFailures(out);
   const unexplained = missing.filter((m) => !failedInShards.has(m.step));
   if (unexplained.length > 0) {
-    throw new CntlensError(`${unexplained.length} checkpoint(s) have no results yet: ${unexplained.map((m) => m.name).join(', ')} (is every shard finished?)`);
+    throw new CntlensError(`${unexplained.length} of ${statuses.length} checkpoint(s) have no results with the plan's settings yet: ${unexplained.map((m) => m.name).join(', ')} (is every shard finished?)`);
   }
   for (const m of missing) m.error = failedInShards.get(m.step);
   const backend = await initBackend({ backend: plan.config.backend, quiet: true });
-  const summary = await finishSeries(out, plan.config, statuses, backend, { merged_shards: true }, options.quiet ?? false, log);
+  const summary = await finishSeries(out, resultSettings(plan.config), statuses, backend, { merged_shards: true }, options.quiet ?? false, log);
   return { out, checkpoints: statuses, summary };
+}
+
+/** The settings key a checkpoint's record must carry under `plan`; null if its config cannot be read. */
+function expectedSettingsKey(plan: Plan, dir: string, defaultHalfLen: number | null): string | null {
+  try {
+    return perCheckpointSettingsHash(plan.config, taskPrompts(plan.config, readConfig(dir), defaultHalfLen), plan.backend);
+  } catch (err) {
+    if (err instanceof CntlensError) return null;
+    throw err;
+  }
 }
 
 function shardFailures(out: string): Map<number, string> {
@@ -187,8 +220,9 @@ function shardFailures(out: string): Map<number, string> {
   return failures;
 }
 
-async function finishSeries(out: string, config: ExperimentConfig, statuses: CheckpointStatus[], backend: string, timings: Record<string, unknown>, quiet: boolean, log: (line: string) => void): Promise<string[]> {
+async function finishSeries(out: string, config: ResultSettings, statuses: CheckpointStatus[], backend: string, timings: Record<string, unknown>, quiet: boolean, log: (line: string) => void): Promise<string[]> {
   const seriesStart = performance.now();
+  removeStaleTemporaries(out);
   const records: CheckpointRecord[] = statuses.filter((s) => s.status !== 'failed').map((s) => readRecord(out, s.step)!);
   if (records.length < 3) throw new CntlensError(`only ${records.length} checkpoint(s) analysed: the series stage needs at least 3`);
   const matrices = new Map(records.map((r) => [r.step, readMatrix(out, r.step)]));
@@ -199,6 +233,9 @@ async function finishSeries(out: string, config: ExperimentConfig, statuses: Che
   await writeFileAtomic(path.join(out, 'phases.json'), JSON.stringify(phasesJson, null, 1) + '\n');
   const summary = summaryLines(records, analysis);
   const progress = new Progress({ label: 'report', total: 1, unit: 'report', quiet });
+  // Vega numbers SVG gradients and clip paths from process-wide counters (gradient_0, …): reset
+  // them, or a second report rendered in the same process gets other ids than the first.
+  resetSVGDefIds();
   const report = await writeReport(reportData(records, matrices, analysis, config, summary), out, { figures: config.report.figures, source: out });
   progress.tick('report.html');
   const manifest = {
@@ -227,15 +264,47 @@ async function finishSeries(out: string, config: ExperimentConfig, statuses: Che
   return summary;
 }
 
+/**
+ * The settings a results folder records (plan.json, manifest.json, the report): all but `workers`,
+ * which says how the run was executed, not what it computed. Echoing it would make a `--workers 2`
+ * run's report differ from a `--workers 1` run's, and shards started with different `--workers`
+ * disagree about the plan. (The worker count goes to manifest.json's `timings`.)
+ */
+export type ResultSettings = Omit<ExperimentConfig, 'workers'>;
+
+export function resultSettings(config: ResultSettings | ExperimentConfig): ResultSettings {
+  const { workers: _workers, ...settings } = config as ExperimentConfig;
+  return settings;
+}
+
+/** writeFileAtomic's temporary sibling of a file: `<file>.tmp-<pid>-<random>`. */
+const TEMPORARY_FILE = /\.tmp-\d+-[0-9a-z]+$/;
+
+/**
+ * Delete the half-written temporary files a killed run leaves (writeFileAtomic writes a sibling,
+ * then renames it). Only in the series stage, when every shard is done and nothing else writes
+ * into the folder; a shard run never deletes, since other shards may be writing.
+ */
+function removeStaleTemporaries(out: string): void {
+  for (const dir of [out, ...['records', 'influence', 'graphs', 'figures', 'shards'].map((d) => path.join(out, d))]) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) if (TEMPORARY_FILE.test(name)) rmSync(path.join(dir, name), { force: true });
+  }
+}
+
 /** The prompts of the run: a prompt file, or induction prompts sized for the model. */
-export function taskPrompts(config: ExperimentConfig, model: NeoXConfig, defaultHalfLen: number | null): number[][] {
+export function taskPrompts(config: ResultSettings, model: NeoXConfig, defaultHalfLen: number | null): number[][] {
   if (config.task.prompts) return readPromptsFile(config.task.prompts, { vocabSize: model.vocabSize, maxLength: model.maxPositionEmbeddings });
-  const halfLen = config.task.halfLen ?? Math.min(defaultHalfLen ?? 50, Math.floor((model.maxPositionEmbeddings - 1) / 2));
+  const context = model.maxPositionEmbeddings;
+  if (config.task.halfLen !== null && 2 * config.task.halfLen + 1 > context) {
+    throw new OptionError('--half-len', `${config.task.halfLen} makes prompts of ${2 * config.task.halfLen + 1} tokens, longer than the model's context of ${context} (max_position_embeddings); at most ${Math.floor((context - 1) / 2)}`);
+  }
+  const halfLen = config.task.halfLen ?? Math.min(defaultHalfLen ?? 50, Math.floor((context - 1) / 2));
   return inductionPrompts({ nPrompts: config.task.nPrompts, halfLen, seed: config.task.seed, tokenRange: config.task.tokenRange ?? undefined }, model.vocabSize);
 }
 
 /** Everything that changes a checkpoint's results, and so invalidates its record when changed. */
-function perCheckpointSettingsHash(config: ExperimentConfig, prompts: number[][], backend: string): string {
+function perCheckpointSettingsHash(config: ResultSettings, prompts: number[][], backend: string): string {
   return settingsHash({ influence: config.influence, graph: config.graph, prompts, backend, plugins: config.plugins, version: packageVersion() });
 }
 

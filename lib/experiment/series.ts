@@ -105,7 +105,7 @@ export interface InductionAlignment {
   nearestGraphOnly: { step: number; offset: number } | null;
 }
 
-export function analyzePhases(records: readonly CheckpointRecord[], matrices: Map<number, { nodes: string[]; matrix: number[][] }>, config: ExperimentConfig): PhaseAnalysis {
+export function analyzePhases(records: readonly CheckpointRecord[], matrices: Map<number, { nodes: string[]; matrix: number[][] }>, config: Pick<ExperimentConfig, 'phases' | 'graph'>): PhaseAnalysis {
   const options = {
     method: config.phases.method,
     axis: config.phases.axis,
@@ -138,7 +138,7 @@ export function inductionAlignment(records: readonly CheckpointRecord[], phases:
 }
 
 /** Everything the report draws, gathered from the records and the phases. */
-export function reportData(records: readonly CheckpointRecord[], matrices: Map<number, { nodes: string[]; matrix: number[][] }>, analysis: PhaseAnalysis, config: ExperimentConfig, summary: string[]): ReportData {
+export function reportData(records: readonly CheckpointRecord[], matrices: Map<number, { nodes: string[]; matrix: number[][] }>, analysis: PhaseAnalysis, config: Omit<ExperimentConfig, 'workers'>, summary: string[]): ReportData {
   const first = matrices.get(records[0].step)!;
   return {
     title: 'cntlens: how the model organised itself during training',

@@ -42,7 +42,7 @@ export interface NeoXRunOptions extends RunOptions {
   /**
    * How the per-head attention products are computed. 'conv' runs all (batch, head) pairs as one
    * depthwise convolution (4–5× faster on wasm); 'matmul' uses batched matMul. Both are
-   * differentiable. Default 'auto': 'conv' on the wasm and cpu backends, 'matmul' elsewhere.
+   * differentiable. Default 'auto': 'conv' on the wasm backend, 'matmul' elsewhere.
    */
   attention?: 'auto' | 'conv' | 'matmul';
 }
@@ -70,13 +70,15 @@ export function runNeoX(config: NeoXConfig, params: NeoXParams, tokens: Tokens |
     if (residPre.rank !== 3 || residPre.shape[2] !== config.hiddenSize) {
       throw new Error(`residPre must have shape [batch, pos, ${config.hiddenSize}], got [${residPre.shape}]`);
     }
-    batch = residPre.shape[0];
+    batch = residPre.shape[0] as number;
     seq = residPre.shape[1] as number;
     if (seq > config.maxPositionEmbeddings) throw new Error(`residPre has ${seq} positions, more than max_position_embeddings (${config.maxPositionEmbeddings})`);
   } else {
     if (tokens === null || tokens === undefined) throw new Error('runNeoX: tokens are required unless residPre is given');
     ({ batch, seq, ids } = readTokens(tokens, config));
   }
+  const embedding = options.embedding ?? 'gather';
+  if (embedding !== 'gather' && embedding !== 'onehot') throw new Error(`embedding must be 'gather' or 'onehot', got ${JSON.stringify(embedding)}`);
   const logitPositions = resolveLogitPositions(options.logits ?? 'all', seq);
   const hooks = new HookRunner(config, options, batch, seq, { layer: startLayer, fromResidual: residPre !== undefined });
   const ctx: PassContext = {
@@ -93,7 +95,7 @@ export function runNeoX(config: NeoXConfig, params: NeoXParams, tokens: Tokens |
       if (residPre) {
         x = residPre;
       } else {
-        x = embed(params, ids!, batch, seq, options.embedding ?? 'gather'); // [b, p, d]
+        x = embed(params, ids!, batch, seq, embedding); //                  [b, p, d]
         x = hooks.apply('hook_embed', x);
       }
       ctx.rotary = rotaryTables(config, seq);
@@ -130,9 +132,8 @@ interface PassContext {
 }
 
 function transformerBlock(ctx: PassContext, P: NeoXBlockParams, l: number, xIn: tf.Tensor): tf.Tensor {
-  const { config, hooks, batch: b, seq: p } = ctx;
+  const { config, hooks } = ctx;
   const name = (point: BlockHookPoint): string => blockHook(l, point);
-  const d = config.hiddenSize;
   const eps = config.layerNormEps;
 
   const x = hooks.apply(name('hook_resid_pre'), xIn); //                                      [b, p, d]
@@ -144,7 +145,7 @@ function transformerBlock(ctx: PassContext, P: NeoXBlockParams, l: number, xIn: 
   const h2 = hooks.apply(name('ln2.hook_normalized'), layerNorm(afterAttn, P.ln2.w, P.ln2.b, eps));
   const mlpOut = mlp(ctx, P, l, h2); //                                                       [b, p, d]
   const out = config.useParallelResidual ? tf.add(tf.add(mlpOut, attnOut), x) : tf.add(mlpOut, afterAttn);
-  return hooks.apply(name('hook_resid_post'), out.reshape([b, p, d]));
+  return hooks.apply(name('hook_resid_post'), out);
 }
 
 function attention(ctx: PassContext, P: NeoXBlockParams, l: number, hIn: tf.Tensor): tf.Tensor {
@@ -207,10 +208,10 @@ function attendConv(ctx: PassContext, q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, 
 
 /** The same with batched matMul (the usual formulation; faster on native backends). */
 function attendMatMul(ctx: PassContext, q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, patternHook: string): tf.Tensor {
-  const heads = (t: tf.Tensor): tf.Tensor => tf.transpose(t, [0, 2, 1, 3]); //     [b, H, p, dh]
-  const scores = tf.add(tf.matMul(heads(q), heads(k), false, true), ctx.causalMask!); // [b, H, p_q, p_k]
-  const pattern = ctx.hooks.apply(patternHook, tf.softmax(scores)); //             [b, H, p_q, p_k]
-  return tf.transpose(tf.matMul(pattern, heads(v)), [0, 2, 1, 3]); //              [b, p, H, dh]
+  const headsFirst = (t: tf.Tensor): tf.Tensor => tf.transpose(t, [0, 2, 1, 3]); // [b, H, p, dh]
+  const scores = tf.add(tf.matMul(headsFirst(q), headsFirst(k), false, true), ctx.causalMask!); // [b, H, p_q, p_k]
+  const pattern = ctx.hooks.apply(patternHook, tf.softmax(scores)); //                     [b, H, p_q, p_k]
+  return tf.transpose(tf.matMul(pattern, headsFirst(v)), [0, 2, 1, 3]); //                 [b, p, H, dh]
 }
 
 function mlp(ctx: PassContext, P: NeoXBlockParams, l: number, hIn: tf.Tensor): tf.Tensor {
@@ -318,8 +319,7 @@ function resolveLogitPositions(logits: RunOptions['logits'], seq: number): numbe
 function resolveAttention(choice: NeoXRunOptions['attention']): 'conv' | 'matmul' {
   if (choice === 'conv' || choice === 'matmul') return choice;
   if (choice !== 'auto') throw new Error(`attention must be 'auto', 'conv' or 'matmul', got ${JSON.stringify(choice)}`);
-  const backend = tf.getBackend();
-  return backend === 'wasm' || backend === 'cpu' ? 'conv' : 'matmul';
+  return tf.getBackend() === 'wasm' ? 'conv' : 'matmul';
 }
 
 /**

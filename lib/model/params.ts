@@ -73,35 +73,57 @@ function hfBlock(l: number) {
   };
 }
 
-/**
- * Build tensors in math layout from a Hugging Face state dict. Every tensor the config needs
- * must be present with exactly the expected shape; `source` (a folder or file) names the origin
- * in errors. Extra entries (e.g. legacy attention buffers) are ignored.
- */
-export function paramsFromStateDict(config: NeoXConfig, sd: StateDict, source = 'state dict'): NeoXParams {
+/** The HF tensors a config needs, with their shapes, in state_dict() order. */
+export function expectedStateDictShapes(config: NeoXConfig): Map<string, number[]> {
   const { hiddenSize: d, intermediateSize: dMlp, vocabSize: V } = config;
-  const get = (name: string, shape: number[]): HostTensor => {
+  const shapes = new Map<string, number[]>([['gpt_neox.embed_in.weight', [V, d]]]);
+  for (let l = 0; l < config.numLayers; l++) {
+    const n = hfBlock(l);
+    shapes.set(n.ln1w, [d]).set(n.ln1b, [d]).set(n.ln2w, [d]).set(n.ln2b, [d]);
+    shapes.set(n.qkvw, [3 * d, d]).set(n.qkvb, [3 * d]).set(n.densew, [d, d]).set(n.denseb, [d]);
+    shapes.set(n.inw, [dMlp, d]).set(n.inb, [dMlp]).set(n.outw, [d, dMlp]).set(n.outb, [d]);
+  }
+  shapes.set('gpt_neox.final_layer_norm.weight', [d]).set('gpt_neox.final_layer_norm.bias', [d]);
+  if (!config.tieWordEmbeddings) shapes.set('embed_out.weight', [V, d]);
+  return shapes;
+}
+
+/**
+ * Check that a state dict has every tensor the config needs, with exactly the expected shape
+ * (host only, no TensorFlow.js). `source` (a folder or file) names the origin in errors. Extra
+ * entries (e.g. legacy attention buffers) are allowed.
+ */
+export function validateStateDict(config: NeoXConfig, sd: StateDict, source = 'state dict'): void {
+  for (const [name, shape] of expectedStateDictShapes(config)) {
     const t = sd.get(name);
     if (!t) throw new InputError(source, `missing tensor "${name}"`);
-    if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
+    if (t.shape.length !== shape.length || t.shape.some((x, i) => x !== shape[i])) {
       throw new InputError(source, `tensor "${name}" has shape [${t.shape}], the config implies [${shape}]`);
     }
-    return t;
-  };
-  const vec = (name: string, n: number): tf.Tensor1D => tf.tensor1d(get(name, [n]).data);
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (t.data.length !== size) throw new InputError(source, `tensor "${name}" has ${t.data.length} values, its shape [${shape}] needs ${size}`);
+  }
+}
+
+/** Build tensors in math layout from a Hugging Face state dict (validated first, see validateStateDict). */
+export function paramsFromStateDict(config: NeoXConfig, sd: StateDict, source = 'state dict'): NeoXParams {
+  validateStateDict(config, sd, source);
+  const { hiddenSize: d, intermediateSize: dMlp, vocabSize: V } = config;
+  const get = (name: string): HostTensor => sd.get(name)!;
+  const vec = (name: string): tf.Tensor1D => tf.tensor1d(get(name).data);
   /** HF Linear weight [out, in] → math [in, out]. */
-  const linearT = (name: string, out: number, inp: number): tf.Tensor2D => tf.tensor2d(transpose2d(get(name, [out, inp]).data, out, inp), [inp, out]);
+  const linearT = (name: string, out: number, inp: number): tf.Tensor2D => tf.tensor2d(transpose2d(get(name).data, out, inp), [inp, out]);
 
   const created: tf.Tensor[] = [];
   try {
     const track = <T extends tf.Tensor>(t: T): T => (created.push(t), t);
-    const W_E = track(tf.tensor2d(get('gpt_neox.embed_in.weight', [V, d]).data, [V, d]));
+    const W_E = track(tf.tensor2d(get('gpt_neox.embed_in.weight').data, [V, d]));
     const blocks: NeoXBlockParams[] = [];
     for (let l = 0; l < config.numLayers; l++) {
       const n = hfBlock(l);
-      const qkv = qkvToMath(config, get(n.qkvw, [3 * d, d]).data, get(n.qkvb, [3 * d]).data);
+      const qkv = qkvToMath(config, get(n.qkvw).data, get(n.qkvb).data);
       blocks.push({
-        ln1: { w: track(vec(n.ln1w, d)), b: track(vec(n.ln1b, d)) },
+        ln1: { w: track(vec(n.ln1w)), b: track(vec(n.ln1b)) },
         W_Q: track(tf.tensor2d(qkv.weights[0], [d, d])),
         W_K: track(tf.tensor2d(qkv.weights[1], [d, d])),
         W_V: track(tf.tensor2d(qkv.weights[2], [d, d])),
@@ -109,15 +131,15 @@ export function paramsFromStateDict(config: NeoXConfig, sd: StateDict, source = 
         b_K: track(tf.tensor1d(qkv.biases[1])),
         b_V: track(tf.tensor1d(qkv.biases[2])),
         W_O: track(linearT(n.densew, d, d)),
-        b_O: track(vec(n.denseb, d)),
-        ln2: { w: track(vec(n.ln2w, d)), b: track(vec(n.ln2b, d)) },
+        b_O: track(vec(n.denseb)),
+        ln2: { w: track(vec(n.ln2w)), b: track(vec(n.ln2b)) },
         W_in: track(linearT(n.inw, dMlp, d)),
-        b_in: track(vec(n.inb, dMlp)),
+        b_in: track(vec(n.inb)),
         W_out: track(linearT(n.outw, d, dMlp)),
-        b_out: track(vec(n.outb, d)),
+        b_out: track(vec(n.outb)),
       });
     }
-    const ln_final = { w: track(vec('gpt_neox.final_layer_norm.weight', d)), b: track(vec('gpt_neox.final_layer_norm.bias', d)) };
+    const ln_final = { w: track(vec('gpt_neox.final_layer_norm.weight')), b: track(vec('gpt_neox.final_layer_norm.bias')) };
     const params: NeoXParams = { W_E, blocks, ln_final };
     if (!config.tieWordEmbeddings) params.W_U = track(linearT('embed_out.weight', V, d));
     return params;

@@ -61,6 +61,8 @@ function chooseMetrics(checkpoints: readonly CheckpointInput[], requested: reado
   const finiteAt = (c: CheckpointInput, m: string): boolean => typeof c.metrics[m] === 'number' && Number.isFinite(c.metrics[m]);
   if (requested) {
     if (requested.length === 0) throw new OptionError('metrics', 'the list is empty');
+    const twice = requested.find((m, i) => requested.indexOf(m) !== i);
+    if (twice !== undefined) throw new OptionError('metrics', `"${twice}" is listed twice`);
     for (const m of requested) {
       const bad = checkpoints.find((c) => !finiteAt(c, m));
       if (bad) throw new InputError(source, `metric "${m}" is missing or not a finite number at step ${bad.step}`);
@@ -173,10 +175,9 @@ export function analyzeSeries(checkpoints: readonly CheckpointInput[], options: 
   if (graphChange.every((v) => v === null)) {
     reasons.graphChange = unavailable.graphChange = 'no influence matrices (of equal shape at consecutive checkpoints)';
   }
-  if (!spreader || !gatherer) {
-    const why = roleReasons.spreader ?? roleReasons.gatherer ?? 'no node-level metrics';
-    for (const s of ['spreaderVolatility', 'gathererVolatility', 'roleVolatility', 'spreaderJaccard', 'gathererJaccard']) reasons[s] = why;
-  }
+  if (!spreader) for (const s of ['spreaderVolatility', 'spreaderJaccard']) reasons[s] = `spreaders: ${roleReasons.spreader}`;
+  if (!gatherer) for (const s of ['gathererVolatility', 'gathererJaccard']) reasons[s] = `gatherers: ${roleReasons.gatherer}`;
+  if (!spreader && !gatherer) reasons.roleVolatility = `spreaders: ${roleReasons.spreader}`;
   if (concentration.source === null) {
     for (const s of ['giniMean', 'giniChange', 'topShareMean', 'topShareChange']) reasons[s] = concentration.reason;
     unavailable.concentration = concentration.reason;
@@ -222,6 +223,7 @@ export function analyzeSeries(checkpoints: readonly CheckpointInput[], options: 
         });
       }
     }
+    alignment.sort((a, b) => b.z - a.z);
     roles = {
       topK: k,
       metrics: roleMetrics,

@@ -291,7 +291,8 @@ export function detectChangePoints(series: number[][], options: ChangePointOptio
   let refinements = 0;
   if (d > 0 && n >= 2 * minSize) {
     boundaries = searchChangePoints(standard.values, method, penalty, minSize);
-    for (; refinements < maxRefinements; refinements++) {
+    while (refinements < maxRefinements) {
+      refinements++;
       const columns = standard.kept.map((j) => series.map((row) => row[j]));
       const residualScale = pooledResidualScale(columns, boundaries);
       const nextScale = residualScale.map((s, k) => (s > 0 ? s : standard.scale[k]));
@@ -308,8 +309,8 @@ export function detectChangePoints(series: number[][], options: ChangePointOptio
   const segments = starts.map((s, k) => {
     const t = ends[k];
     const means = new Array<number>(series[0]?.length ?? 0).fill(0);
-    for (let r = s; r < t; r++) series[r].forEach((v, j) => { means[j] += v / (t - s); });
-    return { start: s, end: t, means };
+    for (let r = s; r < t; r++) series[r].forEach((v, j) => { means[j] += v; });
+    return { start: s, end: t, means: means.map((sum) => sum / (t - s)) };
   });
   return {
     boundaries,

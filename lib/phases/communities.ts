@@ -98,7 +98,8 @@ function idOrder(a: string, b: string): number {
 /**
  * Flows between consecutive tracked partitions, for an alluvial (Sankey) plot: for every pair of
  * communities (one at checkpoint t−1, one at t) that share nodes, how many and which. Nodes present
- * at only one of the two checkpoints have no flow. steps: the step of each partition.
+ * at only one of the two checkpoints have no flow. steps: the step of each partition. Ordered by
+ * transition, then source id, then target id.
  */
 export function communityFlows(tracked: readonly TrackedCommunity[][], steps: readonly number[]): CommunityFlow[] {
   if (steps.length !== tracked.length) {
@@ -106,6 +107,7 @@ export function communityFlows(tracked: readonly TrackedCommunity[][], steps: re
   }
   const flows: CommunityFlow[] = [];
   for (let t = 1; t < tracked.length; t++) {
+    const start = flows.length;
     for (const source of tracked[t - 1]) {
       const sourceSet = new Set(source.members);
       for (const target of tracked[t]) {
@@ -114,6 +116,9 @@ export function communityFlows(tracked: readonly TrackedCommunity[][], steps: re
         flows.push({ from: steps[t - 1], to: steps[t], source: source.id, target: target.id, count: members.length, members });
       }
     }
+    // Within a transition: by source id, then target id (C2 before C10).
+    const transition = flows.splice(start).sort((a, b) => idOrder(a.source, b.source) || idOrder(a.target, b.target));
+    flows.push(...transition);
   }
   return flows;
 }

@@ -13,8 +13,10 @@ export {
   detectChangePoints,
   L2Cost,
   optimalPartitioning,
+  PENALTY_OFFSET,
   pelt,
   searchChangePoints,
+  smallSampleFactor,
 } from './changepoints.js';
 export { chiSquareSurvival, chiSquareUpperQuantile } from './chisq.js';
 export { communityFlows, trackCommunities } from './communities.js';

@@ -99,7 +99,14 @@ export function roleSeries(
   const scores: Record<string, number>[] = [];
   for (const c of checkpoints) {
     const s = nodeScores(c, metric);
-    if (!s) return { reason: `checkpoint at step ${c.step} has no node metric "${metric}"` };
+    if (!s) {
+      const reason = c.nodes
+        ? `node metric "${metric}" missing (or not finite) at step ${c.step}`
+        : c.matrix && c.nodeIds
+          ? `"${metric}" cannot be derived from the influence matrix (only out_strength and in_strength can) and there are no node metrics`
+          : `no node-level metrics (or influence matrix with node ids) at step ${c.step}`;
+      return { reason };
+    }
     scores.push(s);
   }
   const rankings = scores.map(rankIds);

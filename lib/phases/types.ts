@@ -152,7 +152,7 @@ export interface RolesOverTime {
   series: RoleSeries[];
   /** Roles left out, with the reason. */
   unavailable: Partial<Record<Role, string>>;
-  /** Every role's reconfigurations, aligned with boundaries and behaviour events. */
+  /** Every role's reconfigurations, largest z first, aligned with boundaries and behaviour events. */
   reconfigurations: ReconfigurationAlignment[];
 }
 

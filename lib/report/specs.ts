@@ -215,7 +215,7 @@ export function metricsSpec(model: ReportModel): VlSpec | null {
       mark: { type: 'line', color: SERIES, strokeWidth: 1.8, point: { filled: true, size: 18, color: SERIES }, invalid: 'break-paths-show-domains' },
       encoding: {
         x: stepAxisEncoding(model, 'step', null),
-        y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false, nice: true }, axis: { tickCount: 4, format: '~g' } },
+        y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false, nice: true }, axis: { tickCount: 4 } },
         tooltip: [
           { field: 'metric', title: 'Metric' },
           { field: 'name', title: 'Checkpoint' },

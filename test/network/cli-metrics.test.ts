@@ -7,6 +7,7 @@ import path from 'node:path';
 import { DirectedGraph } from 'graphology';
 import { parse as parseGexf } from 'graphology-gexf';
 import { command } from '../../lib/cli/commands/metrics.js';
+import { InputError } from '../../lib/util/errors.js';
 import { expectClose, graphFixturePath, INFLUENCE_FIXTURE, loadGraphFixture, REPO_ROOT } from './helpers.js';
 
 interface Run {
@@ -144,6 +145,22 @@ describe('cntlens metrics (CLI)', function () {
       expect((error as Error).message, args.join(' ')).to.match(message);
     }
     expect(existsSync(out)).to.equal(false);
+  });
+
+  it('an output that cannot be written is an error naming the file', async () => {
+    const blocker = path.join(dir, 'a-file');
+    writeFileSync(blocker, '');
+    for (const flag of ['--out', '--export']) {
+      const target = path.join(blocker, flag === '--out' ? 'm.json' : 'g.gexf');
+      let error: unknown = null;
+      try {
+        await command.run(['--graph', graphFixturePath('cyclic-7'), flag, target]);
+      } catch (err) {
+        error = err;
+      }
+      expect(error, flag).to.be.instanceOf(InputError);
+      expect((error as Error).message, flag).to.match(new RegExp(`^${target}: cannot write`));
+    }
   });
 
   it('usage names every option the command accepts', () => {

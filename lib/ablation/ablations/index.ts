@@ -13,4 +13,7 @@ registerAblation(meanAblation);
 registerAblation(resampleAblation);
 registerAblation(noiseAblation);
 
+/** Names of the built-ins (always available, also in worker threads). */
+export const BUILTIN_ABLATIONS: readonly string[] = [zeroAblation, meanAblation, resampleAblation, noiseAblation].map((a) => a.name);
+
 export { meanAblation, noiseAblation, resampleAblation, zeroAblation };

@@ -91,30 +91,33 @@ export const command: Command = {
     const penalty = values.penalty === undefined ? undefined : Number(values.penalty);
     if (penalty !== undefined && !(penalty > 0)) throw new OptionError('--penalty', `must be a positive number, got "${values.penalty}"`);
     const seed = toInt('--seed', values.seed);
-    const flags = prune({
-      checkpoints: values.checkpoints,
-      steps: values.steps,
-      out: values.out,
-      trainDir: values['train-dir'],
-      strict: values.strict,
-      task: prune({ prompts: values.prompts, nPrompts: toInt('--n-prompts', values['n-prompts']), halfLen: toInt('--half-len', values['half-len']), seed }),
-      influence: prune({ ablation: values.ablation, measure: values.measure, positions: values.positions, lossPositions: values['loss-positions'], seed }),
-      phases: prune({ penalty, minSize: toInt('--min-size', values['min-size']) }),
-      report: values['no-figures'] ? { figures: false } : undefined,
-      workers: toInt('--workers', values.workers),
-      backend: values.backend,
-      plugins: values.plugin,
-    });
-    const config = resolveExperimentConfig(flags ?? {}, 'command-line flags', base);
+    // Each flag is applied as its own layer over the file, so a bad value is reported under the
+    // flag the user typed (e.g. `--backend: "backend" must be one of …`).
+    const flags: [string, unknown, (v: never) => Record<string, unknown>][] = [
+      ['--checkpoints', values.checkpoints, (v: string) => ({ checkpoints: v })],
+      ['--steps', values.steps, (v: string) => ({ steps: v })],
+      ['--out', values.out, (v: string) => ({ out: v })],
+      ['--train-dir', values['train-dir'], (v: string) => ({ trainDir: v })],
+      ['--strict', values.strict, (v: boolean) => ({ strict: v })],
+      ['--prompts', values.prompts, (v: string) => ({ task: { prompts: v } })],
+      ['--n-prompts', toInt('--n-prompts', values['n-prompts']), (v: number) => ({ task: { nPrompts: v } })],
+      ['--half-len', toInt('--half-len', values['half-len']), (v: number) => ({ task: { halfLen: v } })],
+      ['--seed', seed, (v: number) => ({ task: { seed: v }, influence: { seed: v } })],
+      ['--ablation', values.ablation, (v: string) => ({ influence: { ablation: v } })],
+      ['--measure', values.measure, (v: string) => ({ influence: { measure: v } })],
+      ['--positions', values.positions, (v: string) => ({ influence: { positions: v } })],
+      ['--loss-positions', values['loss-positions'], (v: string) => ({ influence: { lossPositions: v } })],
+      ['--penalty', penalty, (v: number) => ({ phases: { penalty: v } })],
+      ['--min-size', toInt('--min-size', values['min-size']), (v: number) => ({ phases: { minSize: v } })],
+      ['--no-figures', values['no-figures'] || undefined, () => ({ report: { figures: false } })],
+      ['--workers', toInt('--workers', values.workers), (v: number) => ({ workers: v })],
+      ['--backend', values.backend, (v: string) => ({ backend: v })],
+      ['--plugin', values.plugin, (v: string[]) => ({ plugins: v })],
+    ];
+    let config = base;
+    for (const [flag, value, layer] of flags) if (value !== undefined) config = resolveExperimentConfig(layer(value as never), flag, config);
     const shard = values.shard ? parseShard(values.shard) : null;
     const result = await runExperiment(config, { shard, quiet: values.quiet ?? false });
     return config.strict && result.checkpoints.some((c) => c.status === 'failed') ? 1 : 0;
   },
 };
-
-/** Drop undefined entries (and sections that end up empty), so absent flags keep the config's value. */
-function prune(obj: Record<string, unknown>): Record<string, unknown> | undefined {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = v;
-  return Object.keys(out).length > 0 ? out : undefined;
-}

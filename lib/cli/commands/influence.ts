@@ -44,7 +44,8 @@ Sweep:
                          default: the repeated half N:2N for induction prompts, else all
   --seed S               seed of the task's tokens, of resample/noise ablations and of the
                          bootstrap (default 0)
-  --bootstrap N          bootstrap resamples over prompts (default 1000)
+  --bootstrap N          bootstrap resamples over prompts (default 1000; 0 = no intervals:
+                         ci_low = ci_high = the estimate)
   --ci-level X           interval coverage (default 0.95)
   --icl-window N         tokens at each end of the repeat for the ICL score (default max(1, N/10))
   --plugin FILE          import FILE (.ts/.js), which registers more ablation types (repeatable)
@@ -124,7 +125,7 @@ export const command: Command = {
     const positions = parsePositions(values.positions ?? 'all', '--positions');
     const lossPositions = values['loss-positions'] === undefined ? undefined : parsePositions(values['loss-positions'], '--loss-positions');
     const seed = integer(values.seed, '--seed', 0) ?? 0;
-    const resamples = integer(values.bootstrap, '--bootstrap', 1) ?? 1000;
+    const resamples = integer(values.bootstrap, '--bootstrap', 0) ?? 1000;
     let level = 0.95;
     if (values['ci-level'] !== undefined) {
       level = Number(values['ci-level']);
