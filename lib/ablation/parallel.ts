@@ -41,14 +41,16 @@ function backendName(): string {
 export async function parallelSweepRaw(model: NeoXModel, prompts: number[][], plan: SweepPlan, options: InfluenceOptions, workers: number): Promise<RawSweep> {
   const groups = stackGroups(plan.sources, stackSize(plan, options));
   const items: WorkItem[] = [...groups.map((g): WorkItem => ({ kind: 'sources', indices: g.map((n) => n.index) })), { kind: 'clean' }];
-  const { ablation: _a, onProgress: _p, ...rest } = options;
+  // Functions cannot cross threads: the ablation goes by name, progress stays here.
+  const workerOptions: WorkerInit['options'] = { ...options, ablation: plan.ablation.name };
+  delete (workerOptions as InfluenceOptions).onProgress;
   const plugin = pluginFileOf(plan.ablation.name);
   const init: WorkerInit = {
     backend: backendName(),
     config: model.config,
     stateDict: model.toStateDict(),
     prompts,
-    options: { ...rest, ablation: plan.ablation.name },
+    options: workerOptions,
     plugins: plugin ? [plugin] : [],
   };
   let done = 0;

@@ -12,7 +12,8 @@ import { InputError } from '../util/errors.js';
 import { ablationNames, getAblation, isAblation, registerAblation, type Ablation } from './registry.js';
 
 /** Plug-in files loaded so far, by the ablation names they added (worker threads reload them). */
-const pluginOrigins = new Map<string, string>();
+const ORIGINS_KEY = Symbol.for('cntlens.ablation.pluginOrigins');
+const pluginOrigins: Map<string, string> = ((globalThis as Record<symbol, unknown>)[ORIGINS_KEY] ??= new Map<string, string>()) as Map<string, string>;
 
 /** The plug-in file that registered `name`, if one did. */
 export function pluginFileOf(name: string): string | undefined {

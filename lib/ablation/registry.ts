@@ -40,18 +40,27 @@ export interface Ablation {
   replacement(clean: tfNamespace.Tensor3D, ctx: AblationContext): tfNamespace.Tensor3D;
 }
 
-const registry = new Map<string, Ablation>();
+/**
+ * One registry per process (a global keyed by a registered symbol), not per module instance: a
+ * plug-in may reach this file through another loader (ESM import vs tsx's require, a symlinked
+ * path), which would otherwise give it a registry of its own.
+ */
+const REGISTRY_KEY = Symbol.for('cntlens.ablation.registry');
+const registry: Map<string, Ablation> = ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] ??= new Map<string, Ablation>()) as Map<string, Ablation>;
 const NAME_PATTERN = /^[a-z][a-z0-9_-]*$/;
 
 /**
  * Make an ablation available by name. Registering a name twice is an error unless `replace`
- * is set (so two plug-ins cannot silently shadow each other).
+ * is set (so two plug-ins cannot silently shadow each other); `ifAbsent` keeps an existing one
+ * (the built-ins use it: a second copy of this module, loaded through another loader, must not
+ * fail on them).
  */
-export function registerAblation(ablation: Ablation, options: { replace?: boolean } = {}): void {
+export function registerAblation(ablation: Ablation, options: { replace?: boolean; ifAbsent?: boolean } = {}): void {
   if (!isAblation(ablation)) throw new TypeError('registerAblation: expected {name, summary, reference, replacement(clean, ctx)}');
   if (!NAME_PATTERN.test(ablation.name)) {
     throw new TypeError(`registerAblation: name "${ablation.name}" must match ${NAME_PATTERN} (lower case, digits, - and _)`);
   }
+  if (options.ifAbsent && registry.has(ablation.name)) return;
   if (registry.has(ablation.name) && !options.replace && registry.get(ablation.name) !== ablation) {
     throw new TypeError(`registerAblation: an ablation named "${ablation.name}" is already registered`);
   }

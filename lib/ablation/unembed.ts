@@ -6,11 +6,13 @@
  *   ⟨logits(x), logits(y)⟩ = xᵀ G y,  G = W_U W_Uᵀ  [d, d]  (the Gram matrix of the unembedding,
  * "W_Uᵀ W_U" with W_U in HF's [V, d] layout), computed once per checkpoint. Cosines and norms of
  * logit vectors then cost O(d²) per position instead of O(d·V): exact, up to float32 rounding.
- * Full-vocabulary logits are only formed for the log-sum-exp of the loss (and of `kl`), in row
- * chunks, and reduced at once by the SIMD kernel of logsumexp.ts.
+ * Full-vocabulary logits are only needed for the log-sum-exp of the loss (and of `kl`), and even
+ * there they are never stored: the fused kernel of unembed-kernel.ts reduces each 4 × 8 tile of
+ * logits while it is still in registers.
  */
 import * as tf from '@tensorflow/tfjs';
 import { rowLogSumExp } from './logsumexp.js';
+import { UnembedLse } from './unembed-kernel.js';
 
 /** G = W_U W_Uᵀ: [d, V] × [V, d] → [d, d]. */
 export function unembedGram(WU: tf.Tensor2D): tf.Tensor2D {
@@ -33,15 +35,33 @@ export function hostFloats(t: tf.Tensor): Float32Array {
   return t.dataSync() as Float32Array;
 }
 
-/** Rows of logits formed at a time: [chunk, V] float32 ≈ 256 × 50304 × 4 B ≈ 51 MB for Pythia. */
+/** Fallback path only: rows of logits formed at a time ([chunk, V] float32 ≈ 51 MB for Pythia). */
 export const DEFAULT_LSE_CHUNK_ROWS = 256;
 
 /**
- * log Σ_v exp((x W_U)_v) for each row of x [n, d] (the loss's normaliser), forming logits
- * `chunkRows` rows at a time.
+ * The fused kernel for the W_U in use, re-packed when the sweep moves to another matrix (or the
+ * same tf.Variable was assigned new values: its dataId changes).
  */
-export function logitsLogSumExp(x: tf.Tensor2D, WU: tf.Tensor2D, chunkRows = DEFAULT_LSE_CHUNK_ROWS): Float64Array {
+let cached: { WU: tf.Tensor2D; dataId: object; kernel: UnembedLse | null } | null = null;
+
+function kernelFor(WU: tf.Tensor2D): UnembedLse | null {
+  if (cached?.WU !== WU || cached.dataId !== WU.dataId) {
+    const [d, V] = WU.shape;
+    cached = null; // let the previous kernel's memory go first
+    cached = { WU, dataId: WU.dataId, kernel: UnembedLse.create(WU.dataSync() as Float32Array, d, V) };
+  }
+  return cached.kernel;
+}
+
+/**
+ * log Σ_v exp((x W_U)_v) for each row of x [n, d] (the loss's normaliser). Uses the fused
+ * WebAssembly kernel (unembed-kernel.ts) unless `path` is 'matmul' or the kernel is unavailable;
+ * the matmul path forms logits `chunkRows` rows at a time and reduces them with logsumexp.ts.
+ */
+export function logitsLogSumExp(x: tf.Tensor2D, WU: tf.Tensor2D, chunkRows = DEFAULT_LSE_CHUNK_ROWS, path: 'auto' | 'matmul' = 'auto'): Float64Array {
   const [n] = x.shape;
+  const kernel = path === 'auto' ? kernelFor(WU) : null;
+  if (kernel) return kernel.logSumExp(x.dataSync() as Float32Array, n);
   const V = WU.shape[1];
   const out = new Float64Array(n);
   for (let r0 = 0; r0 < n; r0 += chunkRows) {

@@ -19,13 +19,22 @@ export interface Command {
 
 const COMMANDS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'commands');
 
+/** Command names: one file per command, named after it (lib/cli/commands/<name>.ts). */
+export function commandNames(): string[] {
+  return readdirSync(COMMANDS_DIR).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+}
+
+/** Import one command's module only, so a command starts without loading every other one. */
+export async function loadCommand(name: string): Promise<Command | null> {
+  if (!commandNames().includes(name)) return null;
+  const mod = (await import(pathToFileURL(path.join(COMMANDS_DIR, `${name}.ts`)).href)) as { command?: Command };
+  if (!mod.command || mod.command.name !== name) throw new Error(`lib/cli/commands/${name}.ts must export a Command named "${name}"`);
+  return mod.command;
+}
+
 export async function loadCommands(): Promise<Map<string, Command>> {
-  const files = readdirSync(COMMANDS_DIR).filter((f) => f.endsWith('.ts')).sort();
   const commands = new Map<string, Command>();
-  for (const file of files) {
-    const mod = (await import(pathToFileURL(path.join(COMMANDS_DIR, file)).href)) as { command?: Command };
-    if (mod.command) commands.set(mod.command.name, mod.command);
-  }
+  for (const name of commandNames()) commands.set(name, (await loadCommand(name))!);
   return commands;
 }
 
@@ -45,15 +54,14 @@ function overview(commands: Map<string, Command>): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const commands = await loadCommands();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(overview(commands) + '\n');
+    process.stdout.write(overview(await loadCommands()) + '\n');
     return name ? 0 : 1;
   }
-  const command = commands.get(name);
+  const command = await loadCommand(name);
   if (!command) {
-    process.stderr.write(`cntlens: unknown command "${name}" (known: ${[...commands.keys()].join(', ')})\n`);
+    process.stderr.write(`cntlens: unknown command "${name}" (known: ${commandNames().join(', ')})\n`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -70,7 +78,9 @@ export async function main(argv: string[]): Promise<number> {
 /** User errors print one readable line; anything else is a bug and keeps its stack. */
 export function reportError(commandName: string, err: unknown): number {
   if (err instanceof CntlensError || isParseArgsError(err)) {
-    process.stderr.write(`cntlens ${commandName}: ${(err as Error).message}\n`);
+    // Node's option parser writes several sentences on separate lines; keep the one-line promise.
+    const message = (err as Error).message.split('\n').map((line) => line.trim()).filter(Boolean).join(' ');
+    process.stderr.write(`cntlens ${commandName}: ${message}\n`);
     return 1;
   }
   process.stderr.write(`cntlens ${commandName}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);

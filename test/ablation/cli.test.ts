@@ -103,6 +103,8 @@ describe('cntlens influence (CLI)', function () {
       [['--task', 'induction'], /--task: give either --prompts FILE or --task/],
       [['--bootstrap=-1'], /--bootstrap: must be at least 0/],
       [['--ci-level', '1.5'], /--ci-level: must be a number in \(0, 1\)/],
+      [['--workers', '0'], /--workers: must be at least 1/],
+      [['--naive', '--workers', '2'], /--workers: applies to the fast sweep only/],
     ];
     for (const [extra, pattern] of cases) {
       let error: unknown = null;
@@ -128,7 +130,7 @@ describe('cntlens influence (CLI)', function () {
 
   it('documents every option it parses', () => {
     for (const option of ['--model', '--prompts', '--task', '--n-prompts', '--half-len', '--token-range', '--bos', '--ablation', '--measure',
-      '--positions', '--loss-positions', '--seed', '--bootstrap', '--ci-level', '--icl-window', '--plugin', '--naive', '--out', '--per-prompt',
+      '--positions', '--loss-positions', '--seed', '--bootstrap', '--ci-level', '--icl-window', '--plugin', '--naive', '--workers', '--out', '--per-prompt',
       '--quiet', '--backend']) {
       expect(command.usage).to.include(option);
     }

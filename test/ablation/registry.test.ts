@@ -39,6 +39,8 @@ describe('ablation registry', () => {
     registerAblation(half);
     const other = { ...half };
     expect(() => registerAblation(other)).to.throw(/already registered/);
+    registerAblation({ ...half }, { ifAbsent: true }); // kept the existing one
+    expect(getAblation('test-half')).to.equal(half);
     registerAblation(other, { replace: true });
     expect(getAblation('test-half')).to.equal(other);
   });

@@ -10,6 +10,9 @@ import { runWithAblations } from '../../lib/ablation/ablate.js';
 import type { InfluenceOptions } from '../../lib/ablation/plan.js';
 import type { InfluenceResult } from '../../lib/ablation/result.js';
 import { inductionPrompts } from '../../lib/ablation/tasks.js';
+import { fileURLToPath } from 'node:url';
+import { loadAblationPlugin } from '../../lib/ablation/plugins.js';
+import { unregisterAblation } from '../../lib/ablation/registry.js';
 import { FIXTURES, goldenPrompts, maxAbsDiff, parseName, readGolden, tinyModels } from './helpers.js';
 
 describe('influence sweep on neox-tiny', function () {
@@ -184,6 +187,26 @@ describe('influence sweep on neox-tiny', function () {
     const plain = await influenceSweep(parallel, [[1, 2, 3, 4], [5, 6, 7, 8]], { bootstrap: { resamples: 50 } });
     expect(plain.behaviour).to.equal(null);
     expect(plain.settings.loss_positions).to.equal('0:3');
+  });
+
+  it('gives the same result in worker threads, plug-in ablations included', async () => {
+    const options: InfluenceOptions = { ablation: 'noise', seed: 3, lossPositions: '10:20', bootstrap: { resamples: 100 } };
+    const here = await influenceSweep(parallel, prompts, options);
+    const progress: number[] = [];
+    const threads = await influenceSweep(parallel, prompts, { ...options, workers: 2, onProgress: (done) => progress.push(done) });
+    expect(threads.matrix).to.deep.equal(here.matrix);
+    expect(threads.delta_loss).to.deep.equal(here.delta_loss);
+    expect(threads.clean_loss).to.equal(here.clean_loss);
+    expect(threads.behaviour).to.deep.equal(here.behaviour);
+    expect(progress[progress.length - 1]).to.equal(15);
+
+    await loadAblationPlugin(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/keep-ablation.ts'));
+    try {
+      const keep = await influenceSweep(parallel, prompts, { ablation: 'keep', workers: 2, bootstrap: { resamples: 10 } });
+      for (const row of keep.matrix) for (const w of row) expect(Math.abs(w)).to.be.below(1e-5);
+    } finally {
+      unregisterAblation('keep');
+    }
   });
 
   it('leaves the number of live tensors unchanged', async () => {

@@ -71,6 +71,8 @@ export function freePort(): Promise<number> {
 export interface StartOptions {
   /** Give up (and stop what started) if the node is not idle within this time; default 60 s. */
   timeoutMs?: number;
+  /** Kill the daemons on SIGINT/SIGTERM/SIGHUP, then die of the signal (default true). */
+  handleSignals?: boolean;
 }
 
 /**
@@ -107,9 +109,21 @@ export async function startSlurmCluster(dir: string, options: StartOptions = {})
   const killAll = (signal: NodeJS.Signals): void => {
     for (const child of children.values()) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
-  // If the test process ends without stop() (a crash, Ctrl-C), take the daemons along.
+  // If this process ends without stop() (an uncaught error, a signal such as a CI time-out's),
+  // take the daemons along; on a signal, then die of it as if there were no handler.
   const onExit = (): void => killAll('SIGKILL');
+  const onSignal = (signal: NodeJS.Signals): void => {
+    killAll('SIGKILL');
+    removeHandlers();
+    process.kill(process.pid, signal);
+  };
+  const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const removeHandlers = (): void => {
+    process.removeListener('exit', onExit);
+    for (const s of SIGNALS) process.removeListener(s, onSignal);
+  };
   process.once('exit', onExit);
+  if (options.handleSignals ?? true) for (const s of SIGNALS) process.once(s, onSignal);
 
   const logTail = (lines = 15): string =>
     ['munged.log', 'slurmctld.log', 'slurmd.log']
@@ -138,7 +152,7 @@ export async function startSlurmCluster(dir: string, options: StartOptions = {})
     children.get('munged')?.kill('SIGTERM');
     while (alive().length > 0 && Date.now() < graceEnd + 5_000) await sleep(200);
     killAll('SIGKILL');
-    process.removeListener('exit', onExit);
+    removeHandlers();
   };
 
   try {
@@ -178,6 +192,7 @@ export async function startSlurmCluster(dir: string, options: StartOptions = {})
       'JobAcctGatherType=jobacct_gather/none',
       'AccountingStorageType=accounting_storage/none',
       'JobCompType=jobcomp/none',
+      'MailProg=/bin/true',
       'InactiveLimit=0',
       'KillWait=5',
       `NodeName=${hostname} NodeAddr=127.0.0.1 CPUs=${os.availableParallelism()} RealMemory=${memory} State=UNKNOWN`,
@@ -227,7 +242,7 @@ export function jobStates(cluster: SlurmCluster, id: string): string[] | null {
 // As a script: start a cluster in DIR and keep it up until Ctrl-C.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const dir = path.resolve(process.argv[2] ?? path.join(os.tmpdir(), `cntlens-slurm-${process.pid}`));
-  const cluster = await startSlurmCluster(dir);
+  const cluster = await startSlurmCluster(dir, { handleSignals: false });
   process.stdout.write(`Slurm is up. In another shell:\n  export SLURM_CONF=${cluster.conf}\n  sinfo; examples/slurm/submit.sh --help\nCtrl-C stops it.\n`);
   const shutdown = (): void => {
     void cluster.stop().then(() => process.exit(0));

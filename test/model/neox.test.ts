@@ -7,7 +7,8 @@ import { loadCheckpoint } from '../../lib/model/checkpoint.js';
 import { NeoXModel, runNeoX } from '../../lib/model/neox.js';
 import type { NeoXRunOptions } from '../../lib/model/neox.js';
 import { channelBatchMatMul, gatherRows, gelu, linear } from '../../lib/model/ops.js';
-import { mapParams, namedParams, paramsFromStateDict, stateDictFromParams } from '../../lib/model/params.js';
+import { initStateDict } from '../../lib/model/init.js';
+import { mapParams, namedParams, paramsFromStateDict, stateDictFromParams, validateStateDict } from '../../lib/model/params.js';
 import type { NeoXParams } from '../../lib/model/params.js';
 import type { RunResult } from '../../lib/model/types.js';
 import { CntlensError } from '../../lib/util/errors.js';
@@ -177,7 +178,28 @@ describe('GPT-NeoX parameters', () => {
     expect(namedParams(copy).map(([n, t]) => [n, t.shape])).to.deep.equal(namedParams(params).map(([n, t]) => [n, t.shape]));
     tf.dispose([...namedParams(params), ...namedParams(copy)].map(([, t]) => t));
   });
+
+  it('initStateDict: HF-style init, complete, reproducible from the seed', () => {
+    const config = tinyConfig({ vocab_size: 301, hidden_size: 32, intermediate_size: 128 });
+    const a = initStateDict(config, { seed: 5 });
+    validateStateDict(config, a);
+    expect([...a.keys()]).to.deep.equal([...stateDictFromParamsKeys(config)]);
+    expect(Array.from(initStateDict(config, { seed: 5 }).get('embed_out.weight')!.data)).to.deep.equal(Array.from(a.get('embed_out.weight')!.data));
+    expect(a.get('gpt_neox.layers.1.post_attention_layernorm.weight')!.data.every((x) => x === 1)).to.equal(true);
+    expect(a.get('gpt_neox.layers.0.mlp.dense_h_to_4h.bias')!.data.every((x) => x === 0)).to.equal(true);
+    const w = a.get('gpt_neox.embed_in.weight')!.data;
+    const std = Math.sqrt(w.reduce((s, x) => s + x * x, 0) / w.length);
+    expect(std).to.be.closeTo(0.02, 0.001);
+  });
 });
+
+/** HF state_dict() key order, via a round trip through params. */
+function stateDictFromParamsKeys(config: ReturnType<typeof tinyConfig>): string[] {
+  const params = paramsFromStateDict(config, randomStateDict(config, 3));
+  const keys = [...stateDictFromParams(config, params).keys()];
+  tf.dispose(namedParams(params).map(([, t]) => t));
+  return keys;
+}
 
 describe('GPT-NeoX residual styles (random tiny models)', () => {
   for (const parallel of [false, true]) {

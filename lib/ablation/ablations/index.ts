@@ -8,10 +8,10 @@ import { noiseAblation } from './noise.js';
 import { resampleAblation } from './resample.js';
 import { zeroAblation } from './zero.js';
 
-registerAblation(zeroAblation);
-registerAblation(meanAblation);
-registerAblation(resampleAblation);
-registerAblation(noiseAblation);
+registerAblation(zeroAblation, { ifAbsent: true });
+registerAblation(meanAblation, { ifAbsent: true });
+registerAblation(resampleAblation, { ifAbsent: true });
+registerAblation(noiseAblation, { ifAbsent: true });
 
 /** Names of the built-ins (always available, also in worker threads). */
 export const BUILTIN_ABLATIONS: readonly string[] = [zeroAblation, meanAblation, resampleAblation, noiseAblation].map((a) => a.name);

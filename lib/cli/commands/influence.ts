@@ -50,6 +50,9 @@ Sweep:
   --icl-window N         tokens at each end of the repeat for the ICL score (default max(1, N/10))
   --plugin FILE          import FILE (.ts/.js), which registers more ablation types (repeatable)
   --naive                use the naive reference sweep (one full forward pass per ablation)
+  --workers N            spread the ablations over N worker threads (default 1; each thread
+                         has its own backend and model copy; pays only when a checkpoint takes
+                         much longer than starting a worker, ~2 s)
 
 Output:
   --out FILE             write the result JSON here (required): nodes, matrix (row = source,
@@ -102,6 +105,7 @@ export const command: Command = {
         'icl-window': { type: 'string' },
         plugin: { type: 'string', multiple: true },
         naive: { type: 'boolean' },
+        workers: { type: 'string' },
         out: { type: 'string' },
         'per-prompt': { type: 'boolean' },
         quiet: { type: 'boolean' },
@@ -131,6 +135,8 @@ export const command: Command = {
       level = Number(values['ci-level']);
       if (!(level > 0 && level < 1)) throw new OptionError('--ci-level', `must be a number in (0, 1), got "${values['ci-level']}"`);
     }
+    const workers = integer(values.workers, '--workers', 1) ?? 1;
+    if (values.naive && workers > 1) throw new OptionError('--workers', 'applies to the fast sweep only, not with --naive');
     const task: InductionTaskOptions = {
       nPrompts: integer(values['n-prompts'], '--n-prompts', 1),
       halfLen: integer(values['half-len'], '--half-len', 1),
@@ -153,6 +159,7 @@ export const command: Command = {
         seed,
         bootstrap: { resamples, level, seed },
         iclWindow: integer(values['icl-window'], '--icl-window', 1),
+        workers,
         onProgress: (done, _total, node) => {
           progress.tick(node, done - reported);
           reported = done;
