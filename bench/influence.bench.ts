@@ -9,9 +9,10 @@
  * Reference points from the issue, same machine class and settings, PyTorch 1.13 eager on the
  * CPU: naive ≈ 13 s per checkpoint (11.5 s with 2 threads); optimised ≈ 5.0 s (3.7 s with 2).
  *
- * Environment: CNTLENS_BENCH_REPEATS (fast-sweep repeats, default 3), CNTLENS_BENCH_NAIVE=0 to
+ * Environment: CNTLENS_BENCH_REPEATS (fast-sweep repeats, best kept, default 2), CNTLENS_BENCH_NAIVE=0 to
  * skip the naive sweep.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { initBackend } from '../lib/model/backend.js';
 import { parseConfig } from '../lib/model/config.js';
 import { NeoXModel } from '../lib/model/neox.js';
@@ -92,7 +93,7 @@ export async function run(): Promise<void> {
   const config = parseConfig(PYTHIA_14M_CONFIG, 'pythia-14m (random)');
   const model = NeoXModel.fromStateDict(config, randomStateDict(config, 14));
   const prompts = inductionPrompts({ nPrompts: 8, halfLen: 50, seed: 0 }, config.vocabSize);
-  const repeats = Math.max(1, Number(process.env.CNTLENS_BENCH_REPEATS ?? 3));
+  const repeats = Math.max(1, Number(process.env.CNTLENS_BENCH_REPEATS ?? 2));
 
   await influenceSweep(model, prompts.slice(0, 2), BENCH_OPTIONS); // warm-up (wasm compilation, kernels)
   const best = (runs: { wall: number; cpu: number }[]): { wall: number; cpu: number } => runs.reduce((a, b) => (b.wall < a.wall ? b : a));
@@ -116,8 +117,8 @@ export async function run(): Promise<void> {
     ['PyTorch 1.13 optimised, 1 / 2 threads (issue)', '5.0 / 3.7', '', `${(5 * 143 / 60).toFixed(1)} min`, ''],
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const load = (await import('node:os')).loadavg()[0].toFixed(1);
-  process.stdout.write(`backend ${backend}; Pythia-14M shape, 8 × 101 tokens, zero / cosine, positions 51:101, loss 50:100; load average ${load} on ${(await import('node:os')).availableParallelism()} cores\n`);
+  const load = loadavg()[0].toFixed(1);
+  process.stdout.write(`backend ${backend}; Pythia-14M shape, 8 × 101 tokens, zero / cosine, positions 51:101, loss 50:100; load average ${load} on ${availableParallelism()} cores\n`);
   process.stdout.write(`fast runs (wall s): ${fastRuns.map((t) => t.wall.toFixed(2)).join(', ')}; 2 workers: ${parallelRuns.map((t) => t.wall.toFixed(2)).join(', ')}\n`);
   for (const r of rows) process.stdout.write(`${r.map((x, c) => x.padEnd(widths[c])).join('  ')}\n`);
   process.stdout.write('CPU s = CPU time of all threads; on a busy machine it is the better guide to the single-thread speed.\n');

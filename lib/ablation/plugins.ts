@@ -20,8 +20,12 @@ export function pluginFileOf(name: string): string | undefined {
   return pluginOrigins.get(name);
 }
 
-/** Import a plug-in module and register what it exports; returns the names it added. */
-export async function loadAblationPlugin(file: string): Promise<string[]> {
+/**
+ * Import a plug-in module and register what it exports; returns the names it added. A module
+ * that adds no ablation is an error unless `requireAblation` is false (the experiment's plug-ins
+ * may do other things, such as registering a task hook).
+ */
+export async function loadAblationPlugin(file: string, options: { requireAblation?: boolean } = {}): Promise<string[]> {
   const resolved = path.resolve(file);
   if (!existsSync(resolved)) throw new InputError(file, 'no such plug-in file');
   const before = new Set(ablationNames());
@@ -46,7 +50,7 @@ export async function loadAblationPlugin(file: string): Promise<string[]> {
     }
   }
   const added = ablationNames().filter((n) => !before.has(n));
-  if (added.length === 0) {
+  if (added.length === 0 && options.requireAblation !== false) {
     throw new InputError(file, 'registered no ablation (call registerAblation(...) in the module, or export an Ablation as default, `ablation` or `ablations`)');
   }
   for (const name of added) pluginOrigins.set(name, resolved);

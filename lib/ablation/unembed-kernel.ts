@@ -81,13 +81,13 @@ function buildKernel(d: number): Uint8Array<ArrayBuffer> {
     ...L.get('p'), ...L.get('panels'), ...op.i32GeU, ...op.brIf(1),
     ...Array.from({ length: 8 }, (_, k) => [...v.const4f(0), ...L.set(A(k >> 1, k & 1))]).flat(),
     ...L.get('xt'), ...L.set('xk'),
-    // Over d one step at a time: unrolling measured 2× slower in V8 (register pressure).
-    ...op.block, ...op.loop,
-    ...L.get('xk'), ...L.get('xend'), ...op.i32GeU, ...op.brIf(1),
+    // Over d one step at a time, tested at the bottom (d ≥ 1): unrolling measured 1.5–2× slower
+    // in V8 (register pressure), and so did 5- or 6-row tiles.
+    ...op.loop,
     ...kStep(0),
     ...L.get('xk'), ...op.i32(4), ...op.i32Add, ...L.set('xk'),
     ...L.get('wp'), ...op.i32(32), ...op.i32Add, ...L.set('wp'),
-    ...op.br(0), ...op.end, ...op.end,
+    ...L.get('xk'), ...L.get('xend'), ...op.i32LtU, ...op.brIf(0), ...op.end,
     ...[0, 1, 2, 3].flatMap(epilogue),
     ...L.get('p'), ...op.i32(1), ...op.i32Add, ...L.set('p'),
     ...op.br(0), ...op.end, ...op.end,
@@ -106,7 +106,7 @@ export class UnembedLse {
   private readonly panels: number;
   private readonly wBytes: number;
   /** Columns V − 8·panels, done in JS: [d][tail]. */
-  private readonly tail: Float32Array;
+  private tail: Float32Array;
   private readonly tailCols: number;
   /** Rows per kernel call (x of a call ≈ 64 kB) and panels per block (≈ 128 kB). */
   private readonly rowsPerCall: number;
@@ -118,12 +118,17 @@ export class UnembedLse {
     this.panels = Math.floor(V / PANEL);
     this.wBytes = this.panels * d * PANEL * 4;
     this.tailCols = V - this.panels * PANEL;
-    this.tail = new Float32Array(d * this.tailCols);
-    for (let k = 0; k < d; k++) for (let j = 0; j < this.tailCols; j++) this.tail[k * this.tailCols + j] = WU[k * V + this.panels * PANEL + j];
+    this.tail = new Float32Array(0);
     this.rowsPerCall = Math.max(ROWS_PER_TILE, Math.floor(65536 / (d * 4) / ROWS_PER_TILE) * ROWS_PER_TILE);
     this.panelsPerBlock = Math.max(1, Math.floor(131072 / (d * PANEL * 4)));
     this.ensure(this.wBytes + this.rowsPerCall * (d * 4 + 4 + 32));
-    // Pack W_U [d, V] into panels [V/8][d][8].
+    this.load(WU);
+  }
+
+  /** Pack a (new) W_U [d, V] of the same shape into panels [V/8][d][8] (reuses the memory). */
+  load(WU: Float32Array): void {
+    const { d, V } = this;
+    if (WU.length !== d * V) throw new RangeError(`UnembedLse: ${WU.length} values for [${d}, ${V}]`);
     const packed = new Float32Array(this.memory.buffer, 0, this.wBytes / 4);
     for (let p = 0; p < this.panels; p++) {
       for (let k = 0; k < d; k++) {
@@ -132,6 +137,8 @@ export class UnembedLse {
         for (let j = 0; j < PANEL; j++) packed[dst + j] = WU[src + j];
       }
     }
+    this.tail = new Float32Array(d * this.tailCols);
+    for (let k = 0; k < d; k++) for (let j = 0; j < this.tailCols; j++) this.tail[k * this.tailCols + j] = WU[k * V + this.panels * PANEL + j];
   }
 
   /** A kernel for W_U [d, V] (row-major float32), or null where WebAssembly SIMD is missing. */

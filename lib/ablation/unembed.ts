@@ -47,8 +47,15 @@ let cached: { WU: tf.Tensor2D; dataId: object; kernel: UnembedLse | null } | nul
 function kernelFor(WU: tf.Tensor2D): UnembedLse | null {
   if (cached?.WU !== WU || cached.dataId !== WU.dataId) {
     const [d, V] = WU.shape;
-    cached = null; // let the previous kernel's memory go first
-    cached = { WU, dataId: WU.dataId, kernel: UnembedLse.create(WU.dataSync() as Float32Array, d, V) };
+    const values = WU.dataSync() as Float32Array;
+    const previous = cached?.kernel;
+    if (previous && previous.d === d && previous.V === V) {
+      previous.load(values); // the next checkpoint of the same model: same memory, same code
+      cached = { WU, dataId: WU.dataId, kernel: previous };
+    } else {
+      cached = null; // let the previous kernel's memory go first
+      cached = { WU, dataId: WU.dataId, kernel: UnembedLse.create(values, d, V) };
+    }
   }
   return cached.kernel;
 }

@@ -50,7 +50,7 @@ export const op = {
   block: [0x02, 0x40], loop: [0x03, 0x40], end: [0x0b], br: (d: number) => [0x0c, d], brIf: (d: number) => [0x0d, d],
   get: (i: number) => [0x20, i], set: (i: number) => [0x21, i],
   i32: (v: number) => [0x41, ...sleb(v)], f32: (v: number) => [0x43, ...f32Bytes(v)],
-  i32GeU: [0x4f], i32Add: [0x6a], i32Mul: [0x6c], i32Shl: [0x74],
+  i32LtU: [0x49], i32GeU: [0x4f], i32Add: [0x6a], i32Mul: [0x6c], i32Shl: [0x74],
   f32Max: [0x97], f64Add: [0xa0], f64PromoteF32: [0xbb],
   f64Store: (offset: number) => [0x39, 3, ...uleb(offset)],
 };

@@ -3,10 +3,9 @@
  * A task module for lib/util/pool.ts: each worker thread runs `init` once (its own TF.js backend,
  * plugins) and then `handle` per checkpoint. The files it writes are described in records.ts.
  */
-import { existsSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import type { InfluenceOptions } from '../ablation/plan.js';
+import { loadAblationPlugin } from '../ablation/plugins.js';
 import { influenceSweep } from '../ablation/sweep.js';
 import type { InfluenceResult } from '../ablation/result.js';
 import { initBackend } from '../model/backend.js';
@@ -15,7 +14,7 @@ import { analyzeGraph } from '../network/analyze.js';
 import { exportGraph } from '../network/export.js';
 import { graphFromInfluence } from '../network/influence-graph.js';
 import type { ComponentGraph } from '../network/types.js';
-import { CntlensError, InputError } from '../util/errors.js';
+import { CntlensError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
 import type { ExperimentConfig } from './config.js';
 import { graphFile, influenceFile, recordFile, type Behaviour, type CheckpointRecord, type RecordKey } from './records.js';
@@ -48,20 +47,12 @@ export async function init(data: TaskInit): Promise<void> {
 }
 
 /**
- * Import the `plugins` modules (each once per thread). A missing or broken module is the user's
- * input error, named by its file, not a crash.
+ * Import the `plugins` modules (each once per thread), registering any Ablation they export the
+ * way `cntlens influence --plugin` does. A missing or broken module is the user's input error,
+ * named by its file, not a crash.
  */
 export async function importPlugins(plugins: readonly string[]): Promise<void> {
-  for (const plugin of plugins) {
-    const file = path.resolve(plugin);
-    if (!existsSync(file)) throw new InputError(plugin, 'no such plug-in file (--plugin)');
-    try {
-      await import(pathToFileURL(file).href);
-    } catch (err) {
-      const reason = String((err as Error)?.message ?? err).split('\n')[0];
-      throw new InputError(plugin, `could not load the plug-in: ${reason}`);
-    }
-  }
+  for (const plugin of plugins) await loadAblationPlugin(plugin, { requireAblation: false });
 }
 
 /** The influence-sweep options of the settings (also used to check them before any work). */

@@ -273,8 +273,9 @@ async function finishSeries(out: string, config: ResultSettings, statuses: Check
 export type ResultSettings = Omit<ExperimentConfig, 'workers'>;
 
 export function resultSettings(config: ResultSettings | ExperimentConfig): ResultSettings {
-  const { workers: _workers, ...settings } = config as ExperimentConfig;
-  return settings;
+  const settings: Partial<ExperimentConfig> = { ...config };
+  delete settings.workers;
+  return settings as ResultSettings;
 }
 
 /** writeFileAtomic's temporary sibling of a file: `<file>.tmp-<pid>-<random>`. */

@@ -11,7 +11,7 @@
  * other settings is refused (pass `overwrite`), never silently replaced. An unfinished run (a
  * crash) is restarted from step 0: training is deterministic, so the result is the same.
  */
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { OptionError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
@@ -68,6 +68,7 @@ export interface TrainResult {
 /** Train (or reuse) the run described by `options.config` in `dir`. */
 export async function ensureTrained(dir: string, options: TrainOptions = {}): Promise<TrainResult> {
   const config = resolveTrainConfig(options.config ?? {}, 'train options');
+  checkOutputFolder(dir);
   const existing = readFinishedRun(dir);
   if (existing) {
     if (existing.settingsHash === settingsHash(config)) {
@@ -84,6 +85,7 @@ export async function ensureTrained(dir: string, options: TrainOptions = {}): Pr
 /** Train from scratch into `dir`, always (see ensureTrained for reuse). */
 export async function trainTinyModel(dir: string, options: TrainOptions = {}): Promise<TrainResult> {
   const config = resolveTrainConfig(options.config ?? {}, 'train options');
+  checkOutputFolder(dir);
   const backend = await initBackend({ backend: options.backend, quiet: options.quiet });
   await fs.mkdir(dir, { recursive: true });
   await clearRun(dir);
@@ -133,6 +135,11 @@ export async function trainTinyModel(dir: string, options: TrainOptions = {}): P
   };
   await writeFileAtomic(path.join(dir, DONE_FILE), JSON.stringify(summary, null, 2) + '\n');
   return { dir, checkpoints: checkpoints.map((c) => path.resolve(dir, c)), summary, reused: false };
+}
+
+/** The output must be a folder (or not exist yet): refuse a file before anything is written. */
+function checkOutputFolder(dir: string): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new OptionError('--out', `${dir} is a file, expected a folder (or a name to create)`);
 }
 
 /** The finished run recorded in `dir`, or null (none, unreadable, or another format). */

@@ -45,33 +45,46 @@ export async function mapInPool<T, R>(items: readonly T[], options: PoolOptions<
       const worker = new Worker(bootstrap, { workerData: { module: pathToFileURL(options.module).href, init: options.init } });
       workers.push(worker);
       let current = -1;
+      let inFlight = false;
+      /** Set once this worker is told to stop, so its exit is expected. */
+      let stopping = false;
+      const stop = (): Promise<number> => {
+        stopping = true;
+        return worker.terminate();
+      };
       const feed = (): void => {
         if (failure || next >= items.length) {
-          void worker.terminate().then(() => resolve());
+          void stop().then(() => resolve());
           return;
         }
         current = next++;
+        inFlight = true;
         worker.postMessage({ id: current, item: items[current] });
       };
       worker.on('message', (msg: { ready?: boolean; id?: number; ok?: boolean; result?: R; error?: { name?: string; message: string; stack?: string } }) => {
         if (msg.ready) return feed();
+        inFlight = false;
         if (!msg.ok) {
           failure = rebuildError(msg.error!);
-          void worker.terminate().then(() => reject(failure));
+          void stop().then(() => reject(failure));
           return;
         }
         results[msg.id!] = msg.result as R;
         Promise.resolve(options.onResult?.(msg.id!, msg.result as R)).then(feed, (err) => {
           failure = err as Error;
-          void worker.terminate().then(() => reject(err));
+          void stop().then(() => reject(err));
         });
       });
       worker.on('error', (err) => {
         failure = err;
         reject(err);
       });
+      // A worker that dies on its own (process.exit in a task, out of memory) must fail the pool,
+      // whatever it was doing: waiting for it would hang forever.
       worker.on('exit', (code) => {
-        if (code !== 0 && !failure && current >= 0 && next < items.length) reject(new Error(`worker exited with code ${code}`));
+        if (stopping || failure) return;
+        failure = new Error(`worker thread exited with code ${code} ${inFlight ? `while processing item ${current}` : 'before taking an item'}`);
+        reject(failure);
       });
     });
 

@@ -140,9 +140,11 @@ export function compareResultDirs(a: string, b: string, options: CompareOptions 
 
 /** manifest.json without what depends on the run rather than the results (see compareResultDirs). */
 export function stableManifest(manifest: Record<string, unknown>): Record<string, unknown> {
-  const { timings: _timings, ...rest } = manifest;
+  const rest = { ...manifest };
+  delete rest.timings;
   const checkpoints = (rest.checkpoints as Record<string, unknown>[] | undefined)?.map((c) => {
-    const { seconds: _seconds, ...kept } = c;
+    const kept = { ...c };
+    delete kept.seconds;
     return kept.status === 'computed' || kept.status === 'reused' ? { ...kept, status: 'done' } : kept;
   });
   return { ...rest, checkpoints };

@@ -6,9 +6,11 @@
 import { expect } from 'chai';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { resolveExperimentConfig } from '../../lib/experiment/config.js';
 import { runExperiment } from '../../lib/experiment/pipeline.js';
 import { checkpointHash } from '../../lib/model/checkpoint.js';
+import { mapInPool } from '../../lib/util/pool.js';
 import { compareResultDirs, fastExperimentSettings, listFiles, makeCheckpointSeries, runCli, tempDir, writeConfigFile } from './helpers.js';
 
 const STEPS = [0, 1000, 2000, 3000, 4000, 5000];
@@ -56,6 +58,33 @@ describe('experiment: results folders compared (helpers)', () => {
     const hashes = await Promise.all(first.map((d) => checkpointHash(d)));
     expect(new Set(hashes).size).to.equal(3);
     expect(await Promise.all(second.map((d) => checkpointHash(d)))).to.deep.equal(hashes);
+  });
+});
+
+describe('experiment: the worker pool when a worker thread dies', function () {
+  this.timeout(60_000);
+  const exitModule = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pool-exit.fixture.ts');
+  const failure = async (run: () => Promise<unknown>): Promise<Error> => {
+    try {
+      await run();
+    } catch (err) {
+      return err as Error;
+    }
+    throw new Error('expected the pool to fail');
+  };
+
+  it('fails (does not hang) when a worker exits while on the last item', async () => {
+    const err = await failure(() => mapInPool(['a', 'b', 'exit'], { module: exitModule, workers: 2 }));
+    expect(err.message).to.equal('worker thread exited with code 3 while processing item 2');
+  });
+
+  it('fails when every worker exits before taking an item', async () => {
+    const err = await failure(() => mapInPool(['a', 'b', 'c'], { module: exitModule, init: { exitInInit: true }, workers: 2 }));
+    expect(err.message).to.equal('worker thread exited with code 4 before taking an item');
+  });
+
+  it('still returns every result in order when no worker dies', async () => {
+    expect(await mapInPool(['a', 'b', 'c'], { module: exitModule, workers: 2 })).to.deep.equal(['A', 'B', 'C']);
   });
 });
 

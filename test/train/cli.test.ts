@@ -1,8 +1,13 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { initBackend } from '../../lib/model/backend.js';
+import { resolveTrainConfig } from '../../lib/train/config.js';
+import { createTrainableModelFactory } from '../../lib/train/model.js';
+import { Trainer } from '../../lib/train/trainer.js';
 import { tempDir, TINY_OVERRIDES } from './helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -65,6 +70,33 @@ describe('cntlens train (CLI)', function () {
     expect(r.status).to.equal(1);
     expect(r.stderr).to.contain(`${badKey}: unknown key "optim.learning_rate"`);
     expect(existsSync(path.join(tmp.dir, 'never'))).to.equal(false);
+  });
+
+  it('`cntlens forward` on a saved checkpoint gives the logits the training code computed (within 1e-5)', async () => {
+    await initBackend({ backend: 'wasm', quiet: true });
+    const out = path.join(tmp.dir, 'run'); // trained above: seed 5, 3 steps
+    // The training code, in this process: the same settings, two updates, then its own forward.
+    const config = resolveTrainConfig({ ...TINY_OVERRIDES, steps: 3, seed: 5 });
+    const trainer = new Trainer(config, createTrainableModelFactory(config.embedding).factory);
+    trainer.update();
+    trainer.update();
+    const tokens = [[0, 3, 9, 1, 3, 9, 1, 15], [0, 7, 7, 2, 11, 5, 7, 7]];
+    const input = tf.tensor2d(tokens, undefined, 'int32');
+    const logits = trainer.model.forward(input).logits;
+    const expected = logits.arraySync() as number[][][];
+    tf.dispose([input, logits]);
+    trainer.dispose();
+
+    const tokensFile = path.join(tmp.dir, 'tokens.json');
+    const logitsFile = path.join(tmp.dir, 'logits.json');
+    writeFileSync(tokensFile, JSON.stringify({ tokens }));
+    const r = cntlens(['forward', '--model', path.join(out, 'step2'), '--tokens', tokensFile, '--out', logitsFile]);
+    expect(r.status, r.stderr).to.equal(0);
+    const got = JSON.parse(readFileSync(logitsFile, 'utf8')).logits as number[][][];
+    expect([got.length, got[0].length, got[0][0].length]).to.deep.equal([2, 8, 16]);
+    let worst = 0;
+    got.forEach((row, b) => row.forEach((pos, p) => pos.forEach((x, v) => (worst = Math.max(worst, Math.abs(x - expected[b][p][v]))))));
+    expect(worst).to.be.at.most(1e-5);
   });
 
   it('--help describes the options', () => {

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,7 +36,10 @@ describe('train/train (whole runs on disk)', () => {
 
   it('writes HF checkpoints on the schedule, the log and the done marker', async () => {
     const dir = path.join(tmp.dir, 'a');
+    const tensorsBefore = tf.memory().numTensors;
     const result = await trainTinyModel(dir, { config: TINY_OVERRIDES, quiet: true });
+    // Everything (variables, optimiser state, intermediates) is released afterwards.
+    expect(tf.memory().numTensors).to.equal(tensorsBefore);
     // 6 steps, 3 evenly spaced (2, 4, 6) plus powers of two below 2: 0, 1, 2, 4, 6.
     expect(result.summary.checkpoints).to.deep.equal(['step0', 'step1', 'step2', 'step4', 'step6']);
     expect(result.reused).to.equal(false);
@@ -120,6 +124,20 @@ describe('train/train (whole runs on disk)', () => {
     const again = await ensureTrained(dir, { config: { ...TINY_OVERRIDES, steps: 2 }, quiet: true });
     expect(again.reused).to.equal(false);
     expect(existsSync(path.join(dir, 'step1', 'model.safetensors'))).to.equal(true);
+  });
+
+  it('refuses an output path that is a file, writing nothing', async () => {
+    const file = path.join(tmp.dir, 'a-file');
+    writeFileSync(file, 'x');
+    let error: unknown;
+    try {
+      await ensureTrained(file, { config: TINY_OVERRIDES, quiet: true });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).to.be.instanceOf(OptionError);
+    expect((error as Error).message).to.match(/is a file, expected a folder/);
+    expect(readFileSync(file, 'utf8')).to.equal('x');
   });
 
   it('overwrite replaces a finished run of other settings', async () => {

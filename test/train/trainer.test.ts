@@ -48,6 +48,20 @@ describe('train/trainer', () => {
     expect([...sd.get('gpt_neox.layers.0.attention.dense.bias')!.data].every((x) => x === 0)).to.equal(true);
   });
 
+  it('trains the port\'s parameters, with weight decay on the matrices only', () => {
+    const trainer = tinyTrainer();
+    const decayed = trainer.model.params.filter((p) => p.decay).map((p) => p.name);
+    expect(decayed).to.deep.equal([
+      'W_E',
+      ...[0, 1].flatMap((l) => ['W_Q', 'W_K', 'W_V', 'W_O'].map((w) => `blocks.${l}.attn.${w}`).concat([`blocks.${l}.mlp.W_in`, `blocks.${l}.mlp.W_out`])),
+      'W_U',
+    ]);
+    const total = trainer.model.params.reduce((n, p) => n + p.variable.size, 0);
+    // vocab 16, d 16, d_mlp 32, 2 layers: 2·16·16 (W_E, W_U) + 2·(4·16·16 + 4·16 + 2·16·32 + 32 + 16 + 4·16) + 2·16.
+    expect(total).to.equal(512 + 2 * (1024 + 64 + 1024 + 48 + 64) + 32);
+    trainer.dispose();
+  });
+
   it('cross-entropy helper equals −log softmax at the target', () => {
     const logits = tf.tensor3d([[[1, 2, 3], [0, 0, 0]]]);
     const targets = tf.tensor2d([[2, 0]], undefined, 'int32');

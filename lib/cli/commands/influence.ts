@@ -40,7 +40,7 @@ Sweep:
                          (default zero; more with --plugin)
   --measure NAME         ${MEASURES.join(' | ')} (default cosine; kl weighs only edges into LOGITS)
   --positions P          measured positions: all or FROM:TO, half-open (default all)
-  --loss-positions P     logit positions of the loss, FROM:TO (logit p predicts token p+1);
+  --loss-positions P     logit positions of the loss, FROM:TO or all (logit p predicts token p+1);
                          default: the repeated half N:2N for induction prompts, else all
   --seed S               seed of the task's tokens, of resample/noise ablations and of the
                          bootstrap (default 0)
@@ -135,6 +135,7 @@ export const command: Command = {
       level = Number(values['ci-level']);
       if (!(level > 0 && level < 1)) throw new OptionError('--ci-level', `must be a number in (0, 1), got "${values['ci-level']}"`);
     }
+    const iclWindow = integer(values['icl-window'], '--icl-window', 1);
     const workers = integer(values.workers, '--workers', 1) ?? 1;
     if (values.naive && workers > 1) throw new OptionError('--workers', 'applies to the fast sweep only, not with --naive');
     const task: InductionTaskOptions = {
@@ -158,7 +159,7 @@ export const command: Command = {
         lossPositions,
         seed,
         bootstrap: { resamples, level, seed },
-        iclWindow: integer(values['icl-window'], '--icl-window', 1),
+        iclWindow,
         workers,
         onProgress: (done, _total, node) => {
           progress.tick(node, done - reported);
