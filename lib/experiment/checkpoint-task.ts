@@ -13,7 +13,6 @@ import { NeoXModel } from '../model/neox.js';
 import { analyzeGraph } from '../network/analyze.js';
 import { exportGraph } from '../network/export.js';
 import { graphFromInfluence } from '../network/influence-graph.js';
-import type { ComponentGraph } from '../network/types.js';
 import { CntlensError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
 import type { ExperimentConfig } from './config.js';
@@ -83,32 +82,19 @@ export async function handle(task: CheckpointTask): Promise<TaskOutcome> {
     const influence = await influenceSweep(model, task.prompts, sweepOptions(config));
     const record = buildRecord(task, influence, config);
     // Timings would make reruns differ; they go to manifest.json instead.
-    const { seconds: _seconds, ...stableSettings } = influence.settings;
+    const stableSettings: Record<string, unknown> = { ...influence.settings };
+    delete stableSettings.seconds;
     const influenceJson = { ...influence, settings: { ...stableSettings, checkpoint: task.name, step: task.step } };
     await writeFileAtomic(influenceFile(out, task.step), JSON.stringify(influenceJson) + '\n');
     // The GEXF names its source relative to the results folder, so the folder can be moved.
     const source = path.relative(out, influenceFile(out, task.step));
-    const graph = withStableEdgeKeys(graphFromInfluence(influenceJson, graphOptions(config), source));
+    const graph = graphFromInfluence(influenceJson, graphOptions(config), source);
     await writeFileAtomic(graphFile(out, task.step), exportGraph(graph, 'gexf'));
     await writeFileAtomic(recordFile(out, task.step), JSON.stringify(record, null, 1) + '\n');
     return { status: 'done', step: task.step, name: task.name, seconds: (performance.now() - start) / 1000, record };
   } finally {
     model.dispose();
   }
-}
-
-/**
- * The same graph with edge keys `source->target`. Graphology names unkeyed edges
- * `geid_<instance>_<n>`, where the instance number starts from a random byte, and GEXF writes those
- * keys as edge ids: without this, graphs/<step>.gexf would differ from run to run and between
- * worker threads.
- */
-function withStableEdgeKeys(graph: ComponentGraph): ComponentGraph {
-  const keyed = graph.emptyCopy();
-  graph.forEachEdge((_edge, attributes, source, target) => {
-    keyed.addDirectedEdgeWithKey(`${source}->${target}`, source, target, { ...attributes });
-  });
-  return keyed;
 }
 
 function graphOptions(config: ExperimentConfig): { logits: 'keep' | 'drop'; normalize: 'none' | 'max' | 'sum' } {

@@ -11,7 +11,6 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resetSVGDefIds } from 'vega';
 import { makePlan } from '../ablation/plan.js';
 import { inductionPrompts, readPromptsFile } from '../ablation/tasks.js';
 import { resolveCheckpoints, type CheckpointRef } from '../checkpoints/sources.js';
@@ -233,9 +232,6 @@ async function finishSeries(out: string, config: ResultSettings, statuses: Check
   await writeFileAtomic(path.join(out, 'phases.json'), JSON.stringify(phasesJson, null, 1) + '\n');
   const summary = summaryLines(records, analysis);
   const progress = new Progress({ label: 'report', total: 1, unit: 'report', quiet });
-  // Vega numbers SVG gradients and clip paths from process-wide counters (gradient_0, …): reset
-  // them, or a second report rendered in the same process gets other ids than the first.
-  resetSVGDefIds();
   const report = await writeReport(reportData(records, matrices, analysis, config, summary), out, { figures: config.report.figures, source: out });
   progress.tick('report.html');
   const manifest = {

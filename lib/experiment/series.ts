@@ -170,7 +170,8 @@ export function reportData(records: readonly CheckpointRecord[], matrices: Map<n
 
 function numericStats(stats: Record<string, unknown>): Record<string, number | null> {
   const out: Record<string, number | null> = {};
-  for (const [k, v] of Object.entries(stats)) if (typeof v === 'number' || v === null) out[k] = v as number | null;
+  // `checkpoints` is already a column of the report's phase table.
+  for (const [k, v] of Object.entries(stats)) if (k !== 'checkpoints' && (typeof v === 'number' || v === null)) out[k] = v as number | null;
   return out;
 }
 

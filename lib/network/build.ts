@@ -70,7 +70,9 @@ export function buildComponentGraph(
   const graph: ComponentGraph = new DirectedGraph<ComponentNodeAttributes, ComponentEdgeAttributes, ComponentGraphAttributes>();
   graph.replaceAttributes(attributes);
   for (const id of keptNodes) graph.addNode(id, nodeAttributesOf(id));
-  for (const e of kept) graph.addEdge(e.source, e.target, { weight: e.weight / normalizer });
+  // Named edges (`source->target`): graphology's generated keys are random, and they end up in
+  // GEXF / GraphML exports, which must not change from run to run.
+  for (const e of kept) graph.addEdgeWithKey(`${e.source}->${e.target}`, e.source, e.target, { weight: e.weight / normalizer });
   return graph;
 }
 

@@ -12,7 +12,8 @@ import { bootstrapConfidence, DEFAULT_BOOTSTRAP, DEFAULT_SWEEP, DEFAULT_TOLERANC
 import { MIN_CHECKPOINTS } from './csv.js';
 import { LABEL_RULES, labelPhases, matrixDistance, segmentStats } from './labels.js';
 import type { DynamicsSeries } from './labels.js';
-import { gini, topShare } from './ranking.js';
+import { gini } from '../network/gini.js';
+import { topShare } from '../network/top-share.js';
 import { DEFAULT_RECONFIGURATION, DEFAULT_ROLE_METRICS, nodeScores, ROLES, roleSeries } from './roles.js';
 import type { Role, RoleSeries } from './roles.js';
 import type {
@@ -350,10 +351,11 @@ function concentrationSeries(checkpoints: readonly CheckpointInput[], options: A
   const nodeMetric = options.concentration?.nodeMetric ?? spreaderMetric;
   const scores = checkpoints.map((c) => nodeScores(c, nodeMetric));
   if (scores.every((s) => s !== null)) {
-    const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+    // Sizes of influence: a signed score counts by its magnitude.
+    const sizes = (s: Record<string, number>): number[] => Object.values(s).map(Math.abs);
     return {
-      gini: scores.map((s) => finite(gini(Object.values(s!)))),
-      topShare: scores.map((s) => finite(topShare(Object.values(s!), 0.1))),
+      gini: scores.map((s) => gini(sizes(s!))),
+      topShare: scores.map((s) => topShare(sizes(s!), 0.1)),
       source: `node metric ${nodeMetric}`,
       reason: '',
     };

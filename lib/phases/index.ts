@@ -27,7 +27,7 @@ export { MIN_CHECKPOINTS, parseCsv, parseSeriesCsv, readSeriesCsv } from './csv.
 export type { CsvRecord, SeriesCsv } from './csv.js';
 export { LABEL_RULES, labelPhases, matrixDistance, segmentStats } from './labels.js';
 export type { DynamicsSeries, LabelledPhase, LabelRules, PhaseLabel, PhaseStats } from './labels.js';
-export { gini, jaccard, kendallTau, kendallTauOfScores, rankIds, topK, topShare } from './ranking.js';
+export { jaccard, kendallTau, kendallTauOfScores, rankIds, topK } from './ranking.js';
 export { DEFAULT_RECONFIGURATION, DEFAULT_ROLE_METRICS, findReconfigurations, nodeScores, ROLES, roleSeries } from './roles.js';
 export type { Reconfiguration, ReconfigurationOptions, Role, RoleMetrics, RoleSeries } from './roles.js';
 export { mad, median, noiseScale, pooledResidualScale, robustStandardize } from './standardize.js';

@@ -58,39 +58,3 @@ export function topK(scores: Record<string, number>, k: number): string[] {
   if (!Number.isInteger(k) || k < 0) throw new Error(`topK: k must be an integer >= 0, got ${k}`);
   return rankIds(scores).slice(0, k);
 }
-
-/**
- * Gini coefficient of non-negative values (0 = all equal, → 1 = one value holds everything):
- * G = Σᵢ (2i − n − 1)·x₍ᵢ₎ / (n·Σx), values sorted ascending, i = 1…n. Negative values are taken in
- * absolute value (an influence's size). NaN when the total is 0 or there are no values.
- */
-export function gini(values: ArrayLike<number>): number {
-  const sorted = Float64Array.from(values, Math.abs).sort();
-  const n = sorted.length;
-  let total = 0;
-  let weighted = 0;
-  for (let i = 0; i < n; i++) {
-    total += sorted[i];
-    weighted += (2 * (i + 1) - n - 1) * sorted[i];
-  }
-  return total > 0 ? weighted / (n * total) : NaN;
-}
-
-/**
- * Share of the total held by the top ⌈fraction·n⌉ values (absolute values), e.g. the top-10%
- * share. NaN when the total is 0 or there are no values.
- */
-export function topShare(values: ArrayLike<number>, fraction = 0.1): number {
-  if (!(fraction > 0 && fraction <= 1)) throw new Error(`topShare: fraction must be in (0, 1], got ${fraction}`);
-  const sorted = Float64Array.from(values, Math.abs).sort().reverse();
-  const n = sorted.length;
-  // The 1e-9 keeps 0.1 · 30 (= 3.0000000000000004 in floating point) from rounding up to 4.
-  const k = Math.ceil(fraction * n - 1e-9);
-  let total = 0;
-  let top = 0;
-  for (let i = 0; i < n; i++) {
-    total += sorted[i];
-    if (i < k) top += sorted[i];
-  }
-  return total > 0 ? top / total : NaN;
-}

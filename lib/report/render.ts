@@ -38,6 +38,10 @@ export function toVega(spec: VlSpec, logger: CollectingLogger): vega.Spec {
 
 /** Renders a Vega spec to an SVG string (no DOM; text widths are Vega's own estimates). */
 export async function renderSvg(spec: vega.Spec, logger: CollectingLogger): Promise<string> {
+  // Vega numbers gradients and clip paths from process-wide counters (gradient_0, …); each figure
+  // is its own SVG document, so restart them: the same figure then gives the same file, whatever
+  // was rendered before it in this process.
+  vega.resetSVGDefIds();
   const view = new vega.View(vega.parse(spec), { renderer: 'none', logger });
   try {
     return await view.toSVG();

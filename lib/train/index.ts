@@ -10,7 +10,7 @@ export { SyntheticCorpus, makeMarkovLanguage, sampleSequence, planSpans, sampleN
 export type { DataConfig, MarkovLanguage, Sequence, Span } from './data.js';
 export { checkpointSteps, learningRate } from './schedule.js';
 export type { CheckpointScheduleOptions, LrScheduleOptions } from './schedule.js';
-export { inductionPrompts, evaluateInduction, repeatedHalfLogitPositions } from './eval.js';
+export { evaluateInduction, repeatedHalfLogitPositions } from './eval.js';
 export type { InductionEvaluation } from './eval.js';
 export { AdamW } from './optimizer.js';
 export type { AdamWOptions, TrainableParam } from './optimizer.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { gini, jaccard, kendallTau, kendallTauOfScores, rankIds, topK, topShare } from '../../lib/phases/ranking.js';
+import { jaccard, kendallTau, kendallTauOfScores, rankIds, topK } from '../../lib/phases/ranking.js';
 
 describe('phases/ranking: Kendall τ, Jaccard, concentration', () => {
   it('Kendall τ-b of hand-made rankings', () => {
@@ -32,18 +32,5 @@ describe('phases/ranking: Kendall τ, Jaccard, concentration', () => {
     expect(rankIds(scores)).to.deep.equal(['a', 'b', 'c', 'd']);
     expect(topK(scores, 2)).to.deep.equal(['a', 'b']);
     expect(topK(scores, 0)).to.deep.equal([]);
-  });
-
-  it('Gini and top-share of hand-made values', () => {
-    expect(gini([1, 1, 1, 1])).to.equal(0);
-    // Σ|xi − xj| over ordered pairs = 6, n² = 16, mean 0.25 → 6 / (2·16·0.25)
-    expect(gini([0, 0, 0, 1])).to.be.closeTo(0.75, 1e-12);
-    // 1, 2, 3: Σ|xi − xj| = 8, n²·2·mean = 9·2·2 → 8/36
-    expect(gini([3, 1, 2])).to.be.closeTo(8 / 36, 1e-12);
-    expect(Number.isNaN(gini([0, 0]))).to.equal(true);
-    const ten = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-    expect(topShare(ten, 0.1)).to.be.closeTo(10 / 55, 1e-12);
-    // 30 values: the top 10% is exactly 3 of them (no floating-point round-up to 4)
-    expect(topShare(Array.from({ length: 30 }, () => 1), 0.1)).to.be.closeTo(0.1, 1e-12);
   });
 });
