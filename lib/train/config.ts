@@ -4,7 +4,7 @@
  * section by section. Unknown keys and bad values are refused with the key's full path, so a typo
  * never silently trains the default.
  */
-import { createHash } from 'node:crypto';
+import { canonicalJson, sha256Hex } from '../util/hash.js';
 import { InputError } from '../util/errors.js';
 import { readJsonFile } from '../util/files.js';
 import { parseConfig } from '../model/config.js';
@@ -241,18 +241,6 @@ export function readTrainConfig(file: string): TrainConfig {
   return resolveTrainConfig(readJsonFile(file), file);
 }
 
-/** JSON with object keys sorted at every level, so equal settings serialise identically. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isObject(value)) {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /**
  * Version of the training code's numerics: bump when a change alters what the same settings
  * produce, so older trained folders are not reused as if current.
@@ -261,5 +249,5 @@ export const TRAINER_VERSION = 1;
 
 /** SHA-256 of the resolved settings (and trainer version): equal hash ⇒ same run. */
 export function settingsHash(c: TrainConfig): string {
-  return createHash('sha256').update(canonicalJson({ trainerVersion: TRAINER_VERSION, config: c })).digest('hex');
+  return sha256Hex(canonicalJson({ trainerVersion: TRAINER_VERSION, config: c }));
 }

@@ -4,7 +4,7 @@
  */
 export { ensureTrained, trainTinyModel, readFinishedRun, LOG_FILE, CONFIG_FILE, DONE_FILE } from './train.js';
 export type { TrainOptions, TrainResult, TrainSummary } from './train.js';
-export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig, readTrainConfig, modelConfig, modelToHF, settingsHash, canonicalJson, TRAINER_VERSION } from './config.js';
+export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig, readTrainConfig, modelConfig, modelToHF, settingsHash, TRAINER_VERSION } from './config.js';
 export type { TrainConfig, ModelSpec, OptimConfig, CheckpointConfig, EvalConfig, EmbeddingMode } from './config.js';
 export { SyntheticCorpus, makeMarkovLanguage, sampleSequence, planSpans, sampleNext, mixSeed, validateDataConfig } from './data.js';
 export type { DataConfig, MarkovLanguage, Sequence, Span } from './data.js';
