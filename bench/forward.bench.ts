@@ -19,24 +19,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/model/backend.js';
-import { parseConfig } from '../lib/model/config.js';
-import { initStateDict } from '../lib/model/init.js';
+import { hfInit } from '../lib/model/init.js';
 import { NeoXModel } from '../lib/model/neox.js';
 import type { NeoXRunOptions } from '../lib/model/neox.js';
 import type { NeoXParams } from '../lib/model/params.js';
 import type { NeoXConfig } from '../lib/model/types.js';
 import { Rng } from '../lib/util/rng.js';
+import { randomPythia14m } from './pythia14m.js';
 
-const PYTHIA_14M_SHAPE = {
-  vocab_size: 50304,
-  hidden_size: 128,
-  num_hidden_layers: 6,
-  num_attention_heads: 4,
-  intermediate_size: 512,
-  rotary_pct: 0.25,
-  max_position_embeddings: 2048,
-  use_parallel_residual: true,
-};
 
 function forwardFlops(c: NeoXConfig, batch: number, seq: number, unembed: boolean): number {
   const { hiddenSize: d, intermediateSize: m, numHeads: H, headSize: dh, numLayers: L, vocabSize: V } = c;
@@ -143,8 +133,8 @@ function comparePlain(config: NeoXConfig, model: NeoXModel, tokens: number[][], 
 
 export async function run(): Promise<void> {
   const backend = await initBackend({ quiet: true });
-  const config = parseConfig(PYTHIA_14M_SHAPE, 'Pythia-14M shape');
-  const model = NeoXModel.fromStateDict(config, initStateDict(config, { seed: 1 }));
+  const model = randomPythia14m(1, hfInit());
+  const config = model.config;
   const rng = new Rng(7);
   const rows: string[][] = [];
   const cases: { batch: number; seq: number; unembed: boolean; attention: NeoXRunOptions['attention']; passes: number }[] = [

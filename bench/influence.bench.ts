@@ -14,68 +14,11 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { initBackend } from '../lib/model/backend.js';
-import { parseConfig } from '../lib/model/config.js';
-import { NeoXModel } from '../lib/model/neox.js';
-import type { NeoXConfig, StateDict } from '../lib/model/types.js';
-import { Rng } from '../lib/util/rng.js';
+import { randomPythia14m } from './pythia14m.js';
 import { influenceSweep } from '../lib/ablation/sweep.js';
 import { naiveInfluenceSweep } from '../lib/ablation/naive.js';
 import { inductionPrompts } from '../lib/ablation/tasks.js';
 import type { InfluenceOptions } from '../lib/ablation/plan.js';
-
-export const PYTHIA_14M_CONFIG = {
-  architectures: ['GPTNeoXForCausalLM'],
-  model_type: 'gpt_neox',
-  vocab_size: 50304,
-  hidden_size: 128,
-  num_hidden_layers: 6,
-  num_attention_heads: 4,
-  intermediate_size: 512,
-  rotary_pct: 0.25,
-  rotary_emb_base: 10000,
-  max_position_embeddings: 2048,
-  layer_norm_eps: 1e-5,
-  use_parallel_residual: true,
-  hidden_act: 'gelu',
-  tie_word_embeddings: false,
-};
-
-/**
- * A random Hugging Face state dict with the fixtures' scales (test/fixtures/README.md): embed_in
- * N(0,1); LayerNorm weights 1+0.2·N(0,1), biases 0.2·N(0,1); query_key_value N(0,(1.5/√d)²);
- * dense and dense_h_to_4h N(0,1/d); dense_4h_to_h N(0,1/d_mlp); linear biases 0.1·N(0,1);
- * embed_out N(0,1/d). Seeded (lib/util/rng.ts).
- */
-export function randomStateDict(config: NeoXConfig, seed: number): StateDict {
-  const { hiddenSize: d, intermediateSize: m, vocabSize: V } = config;
-  const rng = new Rng(seed);
-  const sd: StateDict = new Map();
-  const put = (name: string, shape: number[], std: number, mean = 0): void => {
-    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    for (let i = 0; i < data.length; i++) data[i] = mean + std * rng.normal();
-    sd.set(name, { shape, data });
-  };
-  put('gpt_neox.embed_in.weight', [V, d], 1);
-  for (let l = 0; l < config.numLayers; l++) {
-    const p = `gpt_neox.layers.${l}`;
-    put(`${p}.input_layernorm.weight`, [d], 0.2, 1);
-    put(`${p}.input_layernorm.bias`, [d], 0.2);
-    put(`${p}.post_attention_layernorm.weight`, [d], 0.2, 1);
-    put(`${p}.post_attention_layernorm.bias`, [d], 0.2);
-    put(`${p}.attention.query_key_value.weight`, [3 * d, d], 1.5 / Math.sqrt(d));
-    put(`${p}.attention.query_key_value.bias`, [3 * d], 0.1);
-    put(`${p}.attention.dense.weight`, [d, d], 1 / Math.sqrt(d));
-    put(`${p}.attention.dense.bias`, [d], 0.1);
-    put(`${p}.mlp.dense_h_to_4h.weight`, [m, d], 1 / Math.sqrt(d));
-    put(`${p}.mlp.dense_h_to_4h.bias`, [m], 0.1);
-    put(`${p}.mlp.dense_4h_to_h.weight`, [d, m], 1 / Math.sqrt(m));
-    put(`${p}.mlp.dense_4h_to_h.bias`, [d], 0.1);
-  }
-  put('gpt_neox.final_layer_norm.weight', [d], 0.2, 1);
-  put('gpt_neox.final_layer_norm.bias', [d], 0.2);
-  put('embed_out.weight', [V, d], 1 / Math.sqrt(d));
-  return sd;
-}
 
 export const BENCH_OPTIONS: InfluenceOptions = { ablation: 'zero', measure: 'cosine', positions: '51:101', lossPositions: '50:100' };
 
@@ -90,8 +33,8 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; wall: number;
 
 export async function run(): Promise<void> {
   const backend = await initBackend({ quiet: true });
-  const config = parseConfig(PYTHIA_14M_CONFIG, 'pythia-14m (random)');
-  const model = NeoXModel.fromStateDict(config, randomStateDict(config, 14));
+  const model = randomPythia14m(14);
+  const config = model.config;
   const prompts = inductionPrompts({ nPrompts: 8, halfLen: 50, seed: 0 }, config.vocabSize);
   const repeats = Math.max(1, Number(process.env.CNTLENS_BENCH_REPEATS ?? 2));
 

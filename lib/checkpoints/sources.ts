@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, OptionError } from '../util/errors.js';
-import { describeFsError, readJsonFile } from '../util/files.js';
+import { describeFsError, readJsonFile, readTextFile } from '../util/files.js';
 import { COMMIT_HASH, checkRepoId, defaultHubCacheDir, refPath, repoCacheDir, snapshotDir } from '../hub/cache.js';
 import { enumerateSteps, parseStepSelection, selectsStep, stepFromName, type StepSelection } from './steps.js';
 
@@ -130,12 +130,7 @@ function readListFile(file: string): ListEntry[] {
       return { dir: resolve(entry.dir), step: entry.step, name: typeof entry.name === 'string' ? entry.name : undefined };
     });
   }
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(file, describeFsError(err));
-  }
+  const text = readTextFile(file);
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
   if (lines.length === 0) throw new InputError(file, 'lists no checkpoint folders (one folder a line expected)');
   return lines.map((l) => ({ dir: resolve(l) }));

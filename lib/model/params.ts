@@ -26,6 +26,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../util/errors.js';
+import { expectedShapes } from './checkpoint.js';
 import type { HostTensor, NeoXConfig, StateDict } from './types.js';
 
 export interface LayerNormParams {
@@ -75,16 +76,11 @@ function hfBlock(l: number) {
 
 /** The HF tensors a config needs, with their shapes, in state_dict() order. */
 export function expectedStateDictShapes(config: NeoXConfig): Map<string, number[]> {
-  const { hiddenSize: d, intermediateSize: dMlp, vocabSize: V } = config;
-  const shapes = new Map<string, number[]>([['gpt_neox.embed_in.weight', [V, d]]]);
-  for (let l = 0; l < config.numLayers; l++) {
-    const n = hfBlock(l);
-    shapes.set(n.ln1w, [d]).set(n.ln1b, [d]).set(n.ln2w, [d]).set(n.ln2b, [d]);
-    shapes.set(n.qkvw, [3 * d, d]).set(n.qkvb, [3 * d]).set(n.densew, [d, d]).set(n.denseb, [d]);
-    shapes.set(n.inw, [dMlp, d]).set(n.inb, [dMlp]).set(n.outw, [d, dMlp]).set(n.outb, [d]);
+  const shapes = new Map<string, number[]>();
+  for (const [name, { shape }] of expectedShapes(config)) {
+    if (name === 'embed_out.weight' && config.tieWordEmbeddings) continue;
+    shapes.set(name, shape);
   }
-  shapes.set('gpt_neox.final_layer_norm.weight', [d]).set('gpt_neox.final_layer_norm.bias', [d]);
-  if (!config.tieWordEmbeddings) shapes.set('embed_out.weight', [V, d]);
   return shapes;
 }
 

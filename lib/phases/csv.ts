@@ -4,9 +4,8 @@
  * "…", a quote inside written ""; quoted fields may hold commas and line breaks; CRLF or LF; a
  * UTF-8 byte-order mark is ignored). Rows may come in any order: they are sorted by step.
  */
-import { readFileSync } from 'node:fs';
 import { InputError } from '../util/errors.js';
-import { describeFsError } from '../util/files.js';
+import { readTextFile } from '../util/files.js';
 import type { CheckpointInput } from './types.js';
 
 export interface CsvRecord {
@@ -154,11 +153,6 @@ export function parseSeriesCsv(text: string, file = '<csv>'): SeriesCsv {
 
 /** Reads and parses a series CSV file. */
 export function readSeriesCsv(file: string): SeriesCsv {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(file, describeFsError(err));
-  }
+  const text = readTextFile(file);
   return parseSeriesCsv(text, file);
 }

@@ -15,7 +15,7 @@ export type { InductionEvaluation } from './eval.js';
 export { AdamW } from './optimizer.js';
 export type { AdamWOptions, TrainableParam } from './optimizer.js';
 export { Trainer, nextTokenCrossEntropy } from './trainer.js';
-export { initStateDict, initStds, neoxParameterShapes } from './init.js';
+export { initStateDict, initStds } from './init.js';
 export { neoxTrainableModel, createTrainableModelFactory, isDecayedParam, resolveEmbedding } from './model.js';
 export type { TrainableModel, TrainableModelFactory, ForwardOutput } from './model.js';
 export { writeCheckpoint, checkpointName, removeStaleTemporaries } from './checkpoints.js';

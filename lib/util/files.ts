@@ -2,14 +2,18 @@ import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from './errors.js';
 
-/** Read and parse a JSON file; every failure names the file. */
-export function readJsonFile(file: string): unknown {
-  let text: string;
+/** Read a UTF-8 text file; a failure is an InputError naming the file. */
+export function readTextFile(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     throw new InputError(file, describeFsError(err));
   }
+}
+
+/** Read and parse a JSON file; every failure names the file. */
+export function readJsonFile(file: string): unknown {
+  const text = readTextFile(file);
   if (text.trim() === '') throw new InputError(file, 'file is empty, expected JSON');
   try {
     return JSON.parse(text);

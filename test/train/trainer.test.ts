@@ -8,7 +8,8 @@ import { floatToHalf, halfToFloat } from '../../lib/model/safetensors.js';
 import type { StateDict } from '../../lib/model/types.js';
 import { resolveTrainConfig, type TrainConfig } from '../../lib/train/config.js';
 import { writeCheckpoint } from '../../lib/train/checkpoints.js';
-import { initStateDict, neoxParameterShapes } from '../../lib/train/init.js';
+import { initStateDict } from '../../lib/train/init.js';
+import { expectedShapes } from '../../lib/model/checkpoint.js';
 import { createTrainableModelFactory } from '../../lib/train/model.js';
 import { nextTokenCrossEntropy, Trainer } from '../../lib/train/trainer.js';
 import { tempDir, TINY_OVERRIDES } from './helpers.js';
@@ -39,7 +40,7 @@ describe('train/trainer', () => {
   it('initial weights follow the GPT-NeoX init (HF names, LN gains 1, biases 0, small-init stds)', () => {
     const config = tinyTrainer().neox;
     const sd = initStateDict(config, 5);
-    expect([...sd.keys()]).to.deep.equal(neoxParameterShapes(config).map(([n]) => n));
+    expect([...sd.keys()]).to.deep.equal([...expectedShapes(config).keys()]);
     const std = (xs: Float32Array): number => Math.sqrt(xs.reduce((s, x) => s + x * x, 0) / xs.length);
     expect(std(sd.get('gpt_neox.embed_in.weight')!.data)).to.be.closeTo(Math.sqrt(2 / (5 * 16)), 0.03);
     // Wang init for the residual-writing projections: 2 / (L √d) = 2 / (2 · 4) = 0.25.
