@@ -245,7 +245,7 @@ export function readTrainConfig(file: string): TrainConfig {
  * Version of the training code's numerics: bump when a change alters what the same settings
  * produce, so older trained folders are not reused as if current.
  */
-export const TRAINER_VERSION = 1;
+export const TRAINER_VERSION = 2; // 2: final_layer_norm gain initialised to 1 (was drawn like a weight)
 
 /** SHA-256 of the resolved settings (and trainer version): equal hash ⇒ same run. */
 export function settingsHash(c: TrainConfig): string {

@@ -9,7 +9,7 @@
  * projections that write into the residual stream (attention.dense, mlp.dense_4h_to_h) are
  * N(0, (2 / (L √d))²) (Wang's init from mesh-transformer-jax); biases are 0, LayerNorm gains 1.
  */
-import { initStateDict as initModelStateDict } from '../model/init.js';
+import { initStateDict as initModelStateDict, isLayerNorm } from '../model/init.js';
 import type { NeoXConfig, StateDict } from '../model/types.js';
 
 /** Standard deviations of the two weight families. */
@@ -27,8 +27,9 @@ export function initStateDict(config: NeoXConfig, seed: number): StateDict {
   return initModelStateDict(config, {
     seed,
     rule: (name) => {
-      if (name.endsWith('layernorm.weight')) return { mean: 1, std: 0 };
-      if (!name.endsWith('.weight')) return { mean: 0, std: 0 }; // biases
+      // LayerNorm gains 1 (final_layer_norm included: its name is spelt layer_norm), biases 0.
+      if (isLayerNorm(name)) return { mean: name.endsWith('.weight') ? 1 : 0, std: 0 };
+      if (!name.endsWith('.weight')) return { mean: 0, std: 0 };
       return { mean: 0, std: name.endsWith('attention.dense.weight') || name.endsWith('dense_4h_to_h.weight') ? wang : small };
     },
   });
