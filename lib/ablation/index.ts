@@ -22,8 +22,8 @@ export { canInfluence, componentNodes, downstreamOf, parseNodeName, LOGITS_NODE,
 export { parsePositions, resolveRange, formatPositions, type PositionSpec, type Range } from './positions.js';
 export { MEASURES, cosineDistance, parseMeasure, relativeL2, type MeasureName } from './measures.js';
 export {
-  INDUCTION_DEFAULTS, defaultIclWindow, inductionBehaviour, inductionHalfLength, inductionPrompts, readPromptsFile, validatePrompts,
-  type BehaviourMetrics, type InductionTaskOptions,
+  INDUCTION_DEFAULTS, defaultIclWindow, inductionBehaviour, inductionBehaviourPerPrompt, inductionHalfLength, inductionPrompts, readPromptsFile, validatePrompts,
+  type BehaviourMetrics, type InductionTaskOptions, type PerPromptBehaviour,
 } from './tasks.js';
 export { BOOTSTRAP_DEFAULTS, bootstrapCounts, bootstrapIntervals, quantileSorted, type BootstrapOptions } from './bootstrap.js';
 export { ablationHook, ablationPatches } from './patches.js';

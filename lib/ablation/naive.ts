@@ -10,7 +10,7 @@ import { cosineDistance, relativeL2 } from './measures.js';
 import { canInfluence, type ComponentNode } from './nodes.js';
 import { ablationContext, makePlan, type InfluenceModel, type InfluenceOptions, type SweepPlan } from './plan.js';
 import { assembleResult, type InfluenceResult, type RawSweep } from './result.js';
-import { inductionBehaviour } from './tasks.js';
+import { inductionBehaviour, inductionBehaviourPerPrompt } from './tasks.js';
 
 export async function naiveInfluenceSweep(model: InfluenceModel, prompts: number[][], options: InfluenceOptions = {}): Promise<InfluenceResult> {
   const start = performance.now();
@@ -101,11 +101,13 @@ export function naiveSweepRaw(model: InfluenceModel, prompts: number[][], plan: 
   try {
     const cleanCe = crossEntropies(cleanLogits, prompts);
     let behaviour: RawSweep['behaviour'] = null;
+    let behaviourPerPrompt: RawSweep['behaviourPerPrompt'] = null;
     if (plan.inductionHalf !== null) {
       const patterns = patternHooks.map((name) => clean.cache.get(name)!.dataSync() as Float32Array);
       behaviour = inductionBehaviour((b, p) => cleanCe[b][p], patterns, { batch: B, heads: H, seqLen: T }, plan.inductionHalf, plan.iclWindow ?? undefined);
+      behaviourPerPrompt = inductionBehaviourPerPrompt((b, p) => cleanCe[b][p], patterns, { batch: B, heads: H, seqLen: T }, plan.inductionHalf, plan.iclWindow ?? undefined);
     }
-    const raw: RawSweep = { edges: new Map(), ablatedLoss: new Map(), cleanLoss: meanLoss(cleanCe, plan.loss), behaviour };
+    const raw: RawSweep = { edges: new Map(), ablatedLoss: new Map(), cleanLoss: meanLoss(cleanCe, plan.loss), behaviour, behaviourPerPrompt };
     plan.sources.forEach((source, done) => {
       const activation = tf.tidy(() => source.kind === 'head'
         ? tf.slice(clean.cache.get(hooksOf(source))!, [0, 0, source.head!, 0], [B, T, 1, d]).reshape([B, T, d])

@@ -70,6 +70,7 @@ export async function parallelSweepRaw(model: NeoXModel, prompts: number[][], pl
     if (result.kind === 'clean') {
       raw.cleanLoss = result.cleanLoss;
       raw.behaviour = result.behaviour;
+      raw.behaviourPerPrompt = result.behaviourPerPrompt;
     } else {
       for (const [k, v] of result.edges) raw.edges.set(k, v);
       for (const [k, v] of result.ablatedLoss) raw.ablatedLoss.set(k, v);

@@ -3,7 +3,7 @@
  */
 import { bootstrapIntervals } from './bootstrap.js';
 import type { SweepPlan } from './plan.js';
-import type { BehaviourMetrics } from './tasks.js';
+import type { BehaviourMetrics, PerPromptBehaviour } from './tasks.js';
 
 /** What a sweep measured, per prompt. Plain data (crosses worker threads). */
 export interface RawSweep {
@@ -14,6 +14,8 @@ export interface RawSweep {
   /** Clean mean loss over the loss positions, per prompt. */
   cleanLoss: Float64Array;
   behaviour: BehaviourMetrics | null;
+  /** The behaviour's per-prompt pieces (induction prompts only). */
+  behaviourPerPrompt?: PerPromptBehaviour | null;
 }
 
 export interface InfluenceSettings {
@@ -51,8 +53,12 @@ export interface InfluenceResult {
   /** Induction behaviour of the clean model, when the prompts have the induction form. */
   behaviour: BehaviourMetrics | null;
   settings: InfluenceSettings;
-  /** Per-prompt values: edges[i][j] (null where no edge) and delta_loss[node]. */
-  per_prompt?: { edges: (number[] | null)[][]; delta_loss: Record<string, number[]>; clean_loss: number[] };
+  /**
+   * Per-prompt values: edges[i][j] (null where no edge), delta_loss[node], clean_loss, and with
+   * induction prompts `behaviour` (per-prompt repeat loss, ICL score, [layer][head][prompt]
+   * induction scores).
+   */
+  per_prompt?: { edges: (number[] | null)[][]; delta_loss: Record<string, number[]>; clean_loss: number[]; behaviour?: PerPromptBehaviour };
 }
 
 const DEFINITIONS: Record<string, string> = {
@@ -131,6 +137,9 @@ export function assembleResult(plan: SweepPlan, raw: RawSweep, mode: 'fast' | 'n
       loss: 'delta_loss = mean next-token cross-entropy with the node ablated minus clean, over loss positions (logit at p predicts token p+1)',
     },
   };
-  if (keepPerPrompt) result.per_prompt = { edges: perPromptEdges, delta_loss: deltaPer, clean_loss: [...raw.cleanLoss] };
+  if (keepPerPrompt) {
+    result.per_prompt = { edges: perPromptEdges, delta_loss: deltaPer, clean_loss: [...raw.cleanLoss] };
+    if (raw.behaviourPerPrompt) result.per_prompt.behaviour = raw.behaviourPerPrompt;
+  }
   return result;
 }

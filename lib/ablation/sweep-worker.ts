@@ -27,7 +27,7 @@ export interface WorkerInit {
 
 export type WorkItem = { kind: 'clean' } | { kind: 'sources'; indices: number[] };
 export type WorkResult =
-  | ({ kind: 'clean' } & Pick<RawSweep, 'cleanLoss' | 'behaviour'>)
+  | ({ kind: 'clean' } & Pick<RawSweep, 'cleanLoss' | 'behaviour' | 'behaviourPerPrompt'>)
   | ({ kind: 'sources' } & Pick<RawSweep, 'edges' | 'ablatedLoss'>);
 
 let state: { model: NeoXModel; plan: SweepPlan; clean: CleanState; init: WorkerInit } | null = null;

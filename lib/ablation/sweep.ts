@@ -18,7 +18,7 @@ import { canInfluence, type ComponentNode } from './nodes.js';
 import { ablationContext, makePlan, type InfluenceModel, type InfluenceOptions, type SweepPlan } from './plan.js';
 import type { Range } from './positions.js';
 import { assembleResult, type InfluenceResult, type RawSweep } from './result.js';
-import { inductionBehaviour } from './tasks.js';
+import { inductionBehaviour, inductionBehaviourPerPrompt } from './tasks.js';
 import { DEFAULT_LSE_CHUNK_ROWS, logitsLogSumExp, unembedGram } from './unembed.js';
 import { ablationPatches } from './patches.js';
 import { parallelObstacle, parallelSweepRaw } from './parallel.js';
@@ -188,10 +188,11 @@ export function cleanPass(model: InfluenceModel, prompts: number[][], plan: Swee
  * The clean model's loss per prompt (mean over the loss positions) and, for induction prompts,
  * its behaviour (repeat loss, ICL score, induction and previous-token scores).
  */
-export function cleanMetrics(clean: CleanState, plan: SweepPlan, prompts: number[][], chunkRows: number): Pick<RawSweep, 'cleanLoss' | 'behaviour'> {
+export function cleanMetrics(clean: CleanState, plan: SweepPlan, prompts: number[][], chunkRows: number): Pick<RawSweep, 'cleanLoss' | 'behaviour' | 'behaviourPerPrompt'> {
   const { loss, batch: B, config } = plan;
   const lossCe = crossEntropyAt(clean.final, loss, clean.lossTargets, clean.WU, chunkRows); // [B·Pl]
   let behaviour: RawSweep['behaviour'] = null;
+  let behaviourPerPrompt: RawSweep['behaviourPerPrompt'] = null;
   if (plan.inductionHalf !== null) {
     const n = plan.inductionHalf;
     const repeat: Range = [n, 2 * n];
@@ -201,9 +202,12 @@ export function cleanMetrics(clean: CleanState, plan: SweepPlan, prompts: number
       repeatCe = crossEntropyAt(clean.final, repeat, targets, clean.WU, chunkRows);
       targets.dispose();
     }
-    behaviour = inductionBehaviour((b, p) => repeatCe[b * n + (p - n)], clean.patterns, { batch: B, heads: config.numHeads, seqLen: plan.seqLen }, n, plan.iclWindow ?? undefined);
+    const crossEntropy = (b: number, p: number): number => repeatCe[b * n + (p - n)];
+    const dims = { batch: B, heads: config.numHeads, seqLen: plan.seqLen };
+    behaviour = inductionBehaviour(crossEntropy, clean.patterns, dims, n, plan.iclWindow ?? undefined);
+    behaviourPerPrompt = inductionBehaviourPerPrompt(crossEntropy, clean.patterns, dims, n, plan.iclWindow ?? undefined);
   }
-  return { cleanLoss: meanOverPositions(lossCe, B, loss[1] - loss[0]), behaviour };
+  return { cleanLoss: meanOverPositions(lossCe, B, loss[1] - loss[0]), behaviour, behaviourPerPrompt };
 }
 
 export function disposeClean(s: CleanState): void {

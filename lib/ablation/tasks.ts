@@ -158,3 +158,49 @@ export function inductionBehaviour(
     prev_token_scores: patterns.map((pattern) => Array.from({ length: heads }, (_, h) => attentionScore(pattern, h, allQueries, (q) => q - 1))),
   };
 }
+
+/**
+ * The per-prompt pieces of the induction behaviour (an influence file's `per_prompt.behaviour`):
+ * each is the matching BehaviourMetrics value computed on one prompt alone, so the aggregate is
+ * the mean of its pieces over the prompts (up to rounding). They let a prompt bootstrap recompute
+ * the behaviour metrics of any resample of the prompts without a forward pass.
+ */
+export interface PerPromptBehaviour {
+  /** Per prompt: mean next-token loss on the repeated half. */
+  repeat_loss: number[];
+  /** Per prompt: mean loss on the last `icl_window` predictions of the repeat minus that on its first ones. */
+  icl_score: number[];
+  /** [layer][head][prompt]: the induction score (see BehaviourMetrics) on each prompt alone. */
+  induction_scores: number[][][];
+}
+
+/** inductionBehaviour's repeat loss, ICL score and induction scores, per prompt (same arguments). */
+export function inductionBehaviourPerPrompt(
+  crossEntropy: (b: number, p: number) => number,
+  patterns: Float32Array[],
+  dims: { batch: number; heads: number; seqLen: number },
+  halfLen: number,
+  iclWindow = defaultIclWindow(halfLen),
+): PerPromptBehaviour {
+  const { batch, heads, seqLen: T } = dims;
+  const n = halfLen;
+  if (T !== 2 * n + 1) throw new Error(`inductionBehaviourPerPrompt: sequence length ${T} is not 2·${n} + 1`);
+  if (!Number.isInteger(iclWindow) || iclWindow < 1 || iclWindow > n) throw new OptionError('--icl-window', `must be an integer in 1…${n}, got ${iclWindow}`);
+  const meanLoss = (b: number, from: number, to: number): number => {
+    let total = 0;
+    for (let p = from; p < to; p++) total += crossEntropy(b, p);
+    return total / (to - from);
+  };
+  const prompts = Array.from({ length: batch }, (_, b) => b);
+  return {
+    repeat_loss: prompts.map((b) => meanLoss(b, n, 2 * n)),
+    icl_score: prompts.map((b) => meanLoss(b, 2 * n - iclWindow, 2 * n) - meanLoss(b, n, n + iclWindow)),
+    // Queries q = n+1 … 2n attend to q − n + 1, as in inductionBehaviour.
+    induction_scores: patterns.map((pattern) => Array.from({ length: heads }, (_, h) => prompts.map((b) => {
+      const base = (b * heads + h) * T * T;
+      let total = 0;
+      for (let q = n + 1; q <= 2 * n; q++) total += pattern[base + q * T + (q - n + 1)];
+      return total / n;
+    }))),
+  };
+}

@@ -1,5 +1,6 @@
 /**
- * The per-checkpoint stage of the experiment: load → influence sweep → network metrics → files.
+ * The per-checkpoint stage of the experiment: load → influence sweep → network metrics (and their
+ * bootstrap replicates) → files.
  * A task module for lib/util/pool.ts: each worker thread runs `init` once (its own TF.js backend,
  * plugins) and then `handle` per checkpoint. The files it writes are described in records.ts.
  */
@@ -16,7 +17,9 @@ import { graphFromInfluence } from '../network/influence-graph.js';
 import { CntlensError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/files.js';
 import type { ExperimentConfig } from './config.js';
+import { analyzeOptions, graphOptions } from './metrics.js';
 import { graphFile, influenceFile, recordFile, type Behaviour, type CheckpointRecord, type RecordKey } from './records.js';
+import { writeReplicates } from './replicates.js';
 
 export interface TaskInit {
   config: ExperimentConfig;
@@ -90,6 +93,7 @@ export async function handle(task: CheckpointTask): Promise<TaskOutcome> {
     const source = path.relative(out, influenceFile(out, task.step));
     const graph = graphFromInfluence(influenceJson, graphOptions(config), source);
     await writeFileAtomic(graphFile(out, task.step), exportGraph(graph, 'gexf'));
+    await writeReplicates(out, task.step, task.key, influence, config);
     await writeFileAtomic(recordFile(out, task.step), JSON.stringify(record, null, 1) + '\n');
     return { status: 'done', step: task.step, name: task.name, seconds: (performance.now() - start) / 1000, record };
   } finally {
@@ -97,17 +101,9 @@ export async function handle(task: CheckpointTask): Promise<TaskOutcome> {
   }
 }
 
-function graphOptions(config: ExperimentConfig): { logits: 'keep' | 'drop'; normalize: 'none' | 'max' | 'sum' } {
-  return { logits: config.graph.logits, normalize: config.graph.normalize };
-}
-
 export function buildRecord(task: CheckpointTask, influence: InfluenceResult, config: ExperimentConfig): CheckpointRecord {
   const graph = graphFromInfluence(influence, graphOptions(config), task.name);
-  const metrics = analyzeGraph(graph, {
-    distance: config.graph.distance,
-    louvain: { seed: config.graph.louvainSeed },
-    roles: { k: config.graph.rolesK },
-  });
+  const metrics = analyzeGraph(graph, analyzeOptions(config));
   const b = influence.behaviour;
   const headScores: CheckpointRecord['head_scores'] = {};
   b?.induction_scores.forEach((layer, l) =>

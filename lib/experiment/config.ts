@@ -5,7 +5,7 @@
  */
 import { MEASURES } from '../ablation/measures.js';
 import { parsePositions } from '../ablation/positions.js';
-import { InputError } from '../util/errors.js';
+import { InputError, OptionError } from '../util/errors.js';
 import { readJsonFile } from '../util/files.js';
 
 export interface ExperimentConfig {
@@ -58,10 +58,25 @@ export interface ExperimentConfig {
   };
   phases: {
     method: 'pelt' | 'binseg';
+    /** Per-phase model: linear (own line per metric, default) or constant (own level). */
+    model: 'linear' | 'constant';
+    /**
+     * Learning-rate warm-up steps left out of the phase search (shown as a warm-up band): `auto`
+     * = the tiny model's `optim.warmupSteps` for the default checkpoints and 0 otherwise, or a
+     * number of steps (Pythia: its warm-up is the first 1% of training, 1430 steps).
+     */
+    warmup: 'auto' | number;
     axis: 'auto' | 'index' | 'step' | 'logstep';
     /** Penalty per boundary; null = the default BIC-style penalty. */
     penalty: number | null;
     minSize: number;
+    /**
+     * Prompt bootstrap of the boundary confidence (replicates.ts): `replicates` resamples of the
+     * prompts, drawn from `seed` (the same draws at every checkpoint), on each of which every
+     * detection metric is recomputed from the per-prompt values; 0 = none (the confidence then
+     * comes from a penalty sweep).
+     */
+    bootstrap: { replicates: number; seed: number };
   };
   report: {
     /** Render the static SVG + PNG figures too. */
@@ -86,7 +101,7 @@ export const DEFAULT_EXPERIMENT_CONFIG: ExperimentConfig = {
   task: { prompts: null, nPrompts: 8, halfLen: null, seed: 0, tokenRange: null },
   influence: { ablation: 'zero', measure: 'cosine', positions: 'all', lossPositions: null, seed: 0, bootstrapResamples: 1000 },
   graph: { logits: 'keep', normalize: 'none', distance: 'inverse', rolesK: 5, louvainSeed: 0 },
-  phases: { method: 'pelt', axis: 'auto', penalty: null, minSize: 3 },
+  phases: { method: 'pelt', model: 'linear', warmup: 'auto', axis: 'auto', penalty: null, minSize: 3, bootstrap: { replicates: 100, seed: 0 } },
   report: { figures: true },
   backend: 'wasm',
   workers: 0,
@@ -103,6 +118,7 @@ const bool: Check = (v) => (typeof v === 'boolean' ? null : 'must be true or fal
 const intMin = (min: number): Check => (v) => (typeof v === 'number' && Number.isInteger(v) && v >= min ? null : `must be an integer >= ${min}`);
 const intMinOrNull = (min: number): Check => (v) => (v === null ? null : intMin(min)(v));
 const oneOf = (...values: string[]): Check => (v) => (typeof v === 'string' && values.includes(v) ? null : `must be one of ${values.join(', ')}`);
+const autoOrSteps: Check = (v) => (v === 'auto' || (typeof v === 'number' && Number.isFinite(v) && v >= 0) ? null : 'must be "auto" or a number of steps >= 0');
 const numOrNull: Check = (v) => (v === null || (typeof v === 'number' && Number.isFinite(v) && v > 0) ? null : 'must be a positive number or null');
 const object: Check = (v) => (isObject(v) ? null : 'must be an object');
 const strings: Check = (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? null : 'must be a list of strings');
@@ -121,7 +137,10 @@ const positionsOrNull: Check = (v) => (v === null ? null : positions(v));
 const rangeOrNull: Check = (v) =>
   v === null || (Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x) && x >= 0) && v[0] < v[1]) ? null : 'must be [from, to] with 0 <= from < to, or null';
 
-const CHECKS: { [K in keyof ExperimentConfig]: ExperimentConfig[K] extends Record<string, unknown> ? ({ [S in keyof ExperimentConfig[K]]: Check } | Check) : Check } = {
+/** A section's checks: one per key, or a nested section (phases.bootstrap). */
+type SectionChecks<T> = { [S in keyof T]: T[S] extends Record<string, unknown> ? SectionChecks<T[S]> : Check };
+
+const CHECKS: { [K in keyof ExperimentConfig]: ExperimentConfig[K] extends Record<string, unknown> ? (SectionChecks<ExperimentConfig[K]> | Check) : Check } = {
   checkpoints: str,
   steps: str,
   out: str,
@@ -130,7 +149,7 @@ const CHECKS: { [K in keyof ExperimentConfig]: ExperimentConfig[K] extends Recor
   task: { prompts: strOrNull, nPrompts: intMin(1), halfLen: intMinOrNull(1), seed: intMin(0), tokenRange: rangeOrNull },
   influence: { ablation: str, measure: oneOf(...MEASURES), positions, lossPositions: positionsOrNull, seed: intMin(0), bootstrapResamples: intMin(0) },
   graph: { logits: oneOf('keep', 'drop'), normalize: oneOf('none', 'max', 'sum'), distance: oneOf('inverse', 'neglog'), rolesK: intMin(1), louvainSeed: intMin(0) },
-  phases: { method: oneOf('pelt', 'binseg'), axis: oneOf('auto', 'index', 'step', 'logstep'), penalty: numOrNull, minSize: intMin(1) },
+  phases: { method: oneOf('pelt', 'binseg'), model: oneOf('linear', 'constant'), warmup: autoOrSteps, axis: oneOf('auto', 'index', 'step', 'logstep'), penalty: numOrNull, minSize: intMin(1), bootstrap: { replicates: intMin(0), seed: intMin(0) } },
   report: { figures: bool },
   backend: oneOf('auto', 'wasm', 'node-gpu', 'node', 'cpu'),
   workers: intMin(0),
@@ -154,17 +173,35 @@ export function resolveExperimentConfig(overrides: unknown, source: string, base
       result[key] = key === 'train' ? { ...(result.train as object), ...(value as object) } : value;
       continue;
     }
-    if (!isObject(value)) throw new InputError(source, `"${key}" must be an object, got ${JSON.stringify(value)}`);
-    const section = result[key] as Record<string, unknown>;
-    for (const [inner, innerValue] of Object.entries(value)) {
-      const innerCheck = (check as Record<string, Check>)[inner];
-      if (!innerCheck) throw new InputError(source, `unknown setting "${key}.${inner}" (known: ${Object.keys(check as object).join(', ')})`);
-      const problem = innerCheck(innerValue);
-      if (problem) throw new InputError(source, `"${key}.${inner}" ${problem}, got ${JSON.stringify(innerValue)}`);
-      section[inner] = innerValue;
-    }
+    mergeSection(result[key] as Record<string, unknown>, value, check as Record<string, unknown>, key, source);
   }
   return result as unknown as ExperimentConfig;
+}
+
+/** Validate `value` (a section, or a section within one) key by key and merge it into `section`. */
+function mergeSection(section: Record<string, unknown>, value: unknown, checks: Record<string, unknown>, name: string, source: string): void {
+  if (!isObject(value)) throw new InputError(source, `"${name}" must be an object, got ${JSON.stringify(value)}`);
+  for (const [inner, innerValue] of Object.entries(value)) {
+    const innerCheck = checks[inner];
+    if (!innerCheck) throw new InputError(source, `unknown setting "${name}.${inner}" (known: ${Object.keys(checks).join(', ')})`);
+    if (typeof innerCheck === 'function') {
+      const problem = (innerCheck as Check)(innerValue);
+      if (problem) throw new InputError(source, `"${name}.${inner}" ${problem}, got ${JSON.stringify(innerValue)}`);
+      section[inner] = innerValue;
+    } else {
+      mergeSection(section[inner] as Record<string, unknown>, innerValue, innerCheck as Record<string, unknown>, `${name}.${inner}`, source);
+    }
+  }
+}
+
+/**
+ * Checks that need several settings at once (run before any work, after every layer of settings
+ * is applied, so the order of flags does not matter).
+ */
+export function checkExperimentConfig(config: ExperimentConfig): void {
+  if (config.phases.model === 'linear' && config.phases.minSize < 3) {
+    throw new OptionError('phases.minSize', `must be at least 3 with the linear phase model (a line through ${config.phases.minSize} checkpoint(s) leaves no residual to judge it by), got ${config.phases.minSize}; use --phase-model constant for shorter phases`);
+  }
 }
 
 export function readExperimentConfig(file: string, base: ExperimentConfig = DEFAULT_EXPERIMENT_CONFIG): ExperimentConfig {

@@ -1,6 +1,7 @@
 /** The whole study as library calls (what `cntlens experiment` and `cntlens merge` run). */
 export { DEFAULT_EXPERIMENT_CONFIG, readExperimentConfig, resolveExperimentConfig, type ExperimentConfig } from './config.js';
 export { mergeResults, runExperiment, taskPrompts, type CheckpointStatus, type ExperimentOptions, type ExperimentResult } from './pipeline.js';
-export { graphFile, influenceFile, readRecord, recordFile, type Behaviour, type CheckpointRecord, type RecordKey } from './records.js';
+export { graphFile, influenceFile, readRecord, recordFile, replicatesFile, type Behaviour, type CheckpointRecord, type RecordKey } from './records.js';
+export { attachReplicates, computeReplicates, resampledMetrics, type BootstrapSettings } from './replicates.js';
 export { analyzePhases, metricsCsv, nodesCsv, reportData, BEHAVIOUR_COLUMNS, GRAPH_COLUMNS, NODE_COLUMNS } from './series.js';
 export { parseShard, takeShard, type Shard } from './shard.js';

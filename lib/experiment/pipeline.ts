@@ -27,8 +27,9 @@ import { settingsHash } from '../util/hash.js';
 import { defaultWorkerCount, mapInPool } from '../util/pool.js';
 import { Progress } from '../util/progress.js';
 import { importPlugins, sweepOptions, type CheckpointTask, type TaskInit, type TaskOutcome } from './checkpoint-task.js';
-import type { ExperimentConfig } from './config.js';
+import { checkExperimentConfig, type ExperimentConfig } from './config.js';
 import { readDoneRecord, readRecord, type CheckpointRecord } from './records.js';
+import { attachReplicates, bootstrapSettings } from './replicates.js';
 import { analyzePhases, metricsCsv, nodesCsv, readMatrix, reportData, summaryLines } from './series.js';
 import { takeShard, type Shard } from './shard.js';
 
@@ -75,6 +76,7 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
   const quiet = options.quiet ?? false;
   const out = path.resolve(config.out);
   const started = performance.now();
+  checkExperimentConfig(config);
   const backend = await initBackend({ backend: config.backend, quiet });
 
   // 1. The checkpoint series.
@@ -225,6 +227,10 @@ async function finishSeries(out: string, config: ResultSettings, statuses: Check
   const records: CheckpointRecord[] = statuses.filter((s) => s.status !== 'failed').map((s) => readRecord(out, s.step)!);
   if (records.length < 3) throw new CntlensError(`only ${records.length} checkpoint(s) analysed: the series stage needs at least 3`);
   const matrices = new Map(records.map((r) => [r.step, readMatrix(out, r.step)]));
+  // Before the phases: they read the replicates from the records (seriesInput).
+  const replicatesStart = performance.now();
+  const replicates = await attachReplicates(out, records, config);
+  const replicatesSeconds = (performance.now() - replicatesStart) / 1000;
   await writeFileAtomic(path.join(out, 'metrics.csv'), metricsCsv(records));
   await writeFileAtomic(path.join(out, 'nodes.csv'), nodesCsv(records));
   const analysis = analyzePhases(records, matrices, config);
@@ -244,16 +250,18 @@ async function finishSeries(out: string, config: ResultSettings, statuses: Check
     files: {
       metrics: 'metrics.csv', nodes: 'nodes.csv', phases: 'phases.json', report: 'report.html',
       influence: 'influence/<step>.json', graphs: 'graphs/<step>.gexf', records: 'records/<step>.json',
+      ...(bootstrapSettings(config).replicates > 0 ? { replicates: 'replicates/<step>.json' } : {}),
       figures: report.figures.map((f) => ({ name: f.name, svg: path.relative(out, f.svg), png: path.relative(out, f.png) })),
     },
     warnings: report.warnings,
-    timings: { ...timings, series_stage_s: (performance.now() - seriesStart) / 1000 },
+    timings: { ...timings, series_stage_s: (performance.now() - seriesStart) / 1000, replicates_recomputed: replicates.computed, replicates_recompute_s: replicatesSeconds },
   };
   await writeFileAtomic(path.join(out, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
   if (!quiet) {
     const failed = statuses.filter((s) => s.status === 'failed');
     log('');
     for (const line of summary) log(line);
+    if (!replicates.attached && bootstrapSettings(config).replicates > 0) log(`No bootstrap replicates (${replicates.reason}): boundary confidence from a penalty sweep.`);
     if (failed.length > 0) log(`Skipped ${failed.length} checkpoint(s): ${failed.map((f) => `${f.name} (${f.error})`).join('; ')}`);
     log(`Results in ${out}: report.html, metrics.csv, nodes.csv, phases.json, influence/, graphs/, figures/, manifest.json`);
   }
@@ -283,7 +291,7 @@ const TEMPORARY_FILE = /\.tmp-\d+-[0-9a-z]+$/;
  * into the folder; a shard run never deletes, since other shards may be writing.
  */
 function removeStaleTemporaries(out: string): void {
-  for (const dir of [out, ...['records', 'influence', 'graphs', 'figures', 'shards'].map((d) => path.join(out, d))]) {
+  for (const dir of [out, ...['records', 'influence', 'graphs', 'replicates', 'figures', 'shards'].map((d) => path.join(out, d))]) {
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir)) if (TEMPORARY_FILE.test(name)) rmSync(path.join(dir, name), { force: true });
   }

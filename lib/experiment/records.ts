@@ -3,6 +3,9 @@
  *
  * - `influence/<step>.json` — the influence sweep (the object `cntlens influence` writes);
  * - `graphs/<step>.gexf` — the component graph, for Gephi;
+ * - `replicates/<step>.json` — the detection metrics on each bootstrap resample of the prompts
+ *   (replicates.ts), keyed by the record's key and the bootstrap settings; recomputed by the series
+ *   stage when missing or stale, so it does not count for whether a checkpoint is done;
  * - `records/<step>.json` — behaviour and network metrics, and the key that says which
  *   checkpoint (content hash) and which settings produced them. Written last, atomically: a
  *   checkpoint counts as done only when its record exists with the expected key, so a crash at any
@@ -48,11 +51,18 @@ export interface CheckpointRecord {
   delta_loss: Record<string, number>;
   /** Network metrics of the influence graph (the object `cntlens metrics` writes). */
   metrics: MetricsReport;
+  /**
+   * Bootstrap replicates of the detection metrics: metric → its value on each resample of the
+   * prompts. Not part of records/<step>.json: the series stage attaches them from
+   * replicates/<step>.json (replicates.ts), for seriesInput.
+   */
+  replicates?: Record<string, number[]>;
 }
 
 export const recordFile = (out: string, step: number): string => path.join(out, 'records', `${step}.json`);
 export const influenceFile = (out: string, step: number): string => path.join(out, 'influence', `${step}.json`);
 export const graphFile = (out: string, step: number): string => path.join(out, 'graphs', `${step}.gexf`);
+export const replicatesFile = (out: string, step: number): string => path.join(out, 'replicates', `${step}.json`);
 
 /** The record of `step` if it exists, is readable and carries `key`; else null (to be computed). */
 export function readDoneRecord(out: string, step: number, key: RecordKey): CheckpointRecord | null {

@@ -10,13 +10,11 @@ import type { CheckpointInput, PhasesResult } from '../phases/types.js';
 import type { ReportData } from '../report/types.js';
 import { toCsv, type CsvCell } from '../util/csv.js';
 import type { ExperimentConfig } from './config.js';
+import { resolveTrainConfig } from '../train/config.js';
+import { BEHAVIOUR_COLUMNS, GRAPH_COLUMNS, graphColumns } from './metrics.js';
 import { influenceFile, type CheckpointRecord } from './records.js';
 
-export const BEHAVIOUR_COLUMNS = ['loss_repeated', 'icl_score', 'induction_score_max'] as const;
-export const GRAPH_COLUMNS = [
-  'density', 'total_weight', 'strength_assortativity', 'average_clustering', 'modularity', 'communities',
-  'gini', 'entropy', 'skewness', 'top10_share', 'tail_alpha', 'tail_xmin', 'tail_ks',
-] as const;
+export { BEHAVIOUR_COLUMNS, GRAPH_COLUMNS } from './metrics.js';
 export const NODE_COLUMNS = [
   'in_strength', 'out_strength', 'in_degree', 'out_degree', 'pagerank', 'hub', 'authority', 'betweenness',
   'closeness_in', 'closeness_out', 'clustering', 'katz', 'eigenvector',
@@ -24,25 +22,12 @@ export const NODE_COLUMNS = [
 
 /** One row of metrics.csv: step, behaviour metrics, graph metrics (null where undefined). */
 export function metricsRow(record: CheckpointRecord): Record<string, number | null> {
-  const g = record.metrics.graph;
   return {
     step: record.step,
     loss_repeated: record.behaviour.loss_repeated,
     icl_score: record.behaviour.icl_score,
     induction_score_max: record.behaviour.induction_score_max,
-    density: g.density,
-    total_weight: g.total_weight,
-    strength_assortativity: g.strength_assortativity,
-    average_clustering: g.average_clustering,
-    modularity: g.modularity,
-    communities: g.communities.length,
-    gini: g.weights.gini,
-    entropy: g.weights.entropy,
-    skewness: g.weights.skewness,
-    top10_share: g.weights.top10_share,
-    tail_alpha: g.weights.tail_alpha,
-    tail_xmin: g.weights.tail_xmin,
-    tail_ks: g.weights.tail_ks,
+    ...graphColumns(record.metrics.graph),
   };
 }
 
@@ -74,7 +59,11 @@ export function readMatrix(out: string, step: number): { nodes: string[]; matrix
   return { nodes: json.nodes, matrix: json.matrix };
 }
 
-/** The phases' input: behaviour + graph metrics (NaN where undefined), node metrics, matrices, communities. */
+/**
+ * The phases' input: behaviour + graph metrics (NaN where undefined), node metrics, matrices,
+ * communities, and the bootstrap replicates of the metrics when the records carry them (the
+ * series stage attaches them to every record or to none; replicates.ts).
+ */
 export function seriesInput(records: readonly CheckpointRecord[], matrices: Map<number, { nodes: string[]; matrix: number[][] }>, metricNames: readonly string[]): CheckpointInput[] {
   return records.map((r) => {
     const row = metricsRow(r);
@@ -85,7 +74,9 @@ export function seriesInput(records: readonly CheckpointRecord[], matrices: Map<
       nodes[id] = Object.fromEntries(Object.entries(m).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
     }
     const mat = matrices.get(r.step);
-    return { step: r.step, metrics, nodes, matrix: mat?.matrix, nodeIds: mat?.nodes, communities: r.metrics.graph.communities };
+    const input: CheckpointInput = { step: r.step, metrics, nodes, matrix: mat?.matrix, nodeIds: mat?.nodes, communities: r.metrics.graph.communities };
+    if (r.replicates) input.replicates = Object.fromEntries(metricNames.filter((name) => r.replicates![name]).map((name) => [name, r.replicates![name]]));
+    return input;
   });
 }
 
@@ -105,9 +96,18 @@ export interface InductionAlignment {
   nearestGraphOnly: { step: number; offset: number } | null;
 }
 
-export function analyzePhases(records: readonly CheckpointRecord[], matrices: Map<number, { nodes: string[]; matrix: number[][] }>, config: Pick<ExperimentConfig, 'phases' | 'graph'>): PhaseAnalysis {
+/** The warm-up steps the phase search leaves out: the setting, or for `auto` the tiny model's own warm-up. */
+export function resolveWarmup(config: Pick<ExperimentConfig, 'phases' | 'checkpoints' | 'train'>): number {
+  const setting = config.phases.warmup ?? 'auto';
+  if (setting !== 'auto') return setting;
+  return config.checkpoints === 'default' ? resolveTrainConfig(config.train, 'train').optim.warmupSteps : 0;
+}
+
+export function analyzePhases(records: readonly CheckpointRecord[], matrices: Map<number, { nodes: string[]; matrix: number[][] }>, config: Pick<ExperimentConfig, 'phases' | 'graph' | 'checkpoints' | 'train'>): PhaseAnalysis {
   const options = {
     method: config.phases.method,
+    model: config.phases.model,
+    warmup: resolveWarmup(config),
     axis: config.phases.axis,
     penalty: config.phases.penalty ?? undefined,
     minSize: config.phases.minSize,
@@ -159,13 +159,24 @@ export function reportData(records: readonly CheckpointRecord[], matrices: Map<n
     }),
     phases: {
       boundaries: analysis.phases.boundaries,
-      phases: analysis.phases.phases.map((p) => ({ start: p.start, end: p.end, label: p.label, stats: numericStats(p.stats as unknown as Record<string, unknown>) })),
+      phases: analysis.phases.phases.map((p) => ({ start: p.start, end: p.end, label: p.label, stats: numericStats(p.stats as unknown as Record<string, unknown>), reason: p.labelReason, merged: p.merged })),
       confidence: analysis.phases.confidence,
-      method: `${analysis.phases.settings.method.toUpperCase()} on ${analysis.phases.settings.metrics.length} standardised metrics, penalty ${analysis.phases.settings.penalty.toFixed(2)}, confidence by ${analysis.phases.settings.confidence.method}`,
+      changes: analysis.phases.changes,
+      warmup: analysis.phases.warmup,
+      method: phaseMethod(analysis.phases),
     },
     graphMetrics: [...GRAPH_COLUMNS],
     summary,
   };
+}
+
+/** One line on how the phases were found, for the report. */
+function phaseMethod(p: PhasesResult): string {
+  const s = p.settings;
+  const c = s.confidence;
+  const confidence = c.method === 'bootstrap' ? `bootstrap over prompts (${c.replicates} replicates, ±${c.tolerance} checkpoints)` : `penalty sweep (±${c.tolerance} checkpoints)`;
+  const warmup = p.warmup ? `; steps ${p.warmup.start}–${p.warmup.end} are the learning-rate warm-up (before step ${p.warmup.beforeStep}), not searched` : '';
+  return `${s.method.toUpperCase()} on ${s.metrics.length} standardised metrics, ${s.model} model (each phase its own ${s.model === 'linear' ? 'line' : 'level'} per metric) on the ${s.axis.used} axis, penalty ${s.penalty.toFixed(2)}; confidence by ${confidence}${warmup}`;
 }
 
 function numericStats(stats: Record<string, unknown>): Record<string, number | null> {
@@ -180,8 +191,9 @@ export function summaryLines(records: readonly CheckpointRecord[], analysis: Pha
   const last = records[records.length - 1];
   const lines: string[] = [];
   const p = analysis.phases;
+  if (p.warmup) lines.push(`Warm-up: steps ${p.warmup.start}–${p.warmup.end} (${p.warmup.checkpoints} checkpoints, before step ${p.warmup.beforeStep}) are the learning-rate warm-up, left out of the phase search.`);
   lines.push(p.phases.length === 1
-    ? `No phase boundary found over ${records.length} checkpoints (one ${p.phases[0].label} phase).`
+    ? `No phase boundary found over ${records.length - (p.warmup?.checkpoints ?? 0)} checkpoints (one ${p.phases[0].label} phase).`
     : `${p.phases.length} phases: ${p.phases.map((ph) => `${ph.label} (step ${ph.start}–${ph.end})`).join(', ')}; boundaries at step ${p.boundaries.join(', ')} (confidence ${p.confidence.map((c) => c.toFixed(2)).join(', ')}).`);
   const g = analysis.graphOnly;
   lines.push(`Graph metrics alone: ${g.boundaries.length === 0 ? 'no boundary' : `boundaries at step ${g.boundaries.join(', ')}`}.`);

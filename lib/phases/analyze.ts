@@ -6,12 +6,13 @@
  */
 import { InputError, OptionError } from '../util/errors.js';
 import { resolveAxis } from './axis.js';
-import { DEFAULT_MIN_SIZE, DEFAULT_PENALTY_FORMULA, defaultPenalty, detectChangePoints } from './changepoints.js';
+import { describeBoundary, standardised, trendSpeeds } from './boundaries.js';
+import { DEFAULT_MIN_SIZE, DEFAULT_MODEL, defaultPenalty, detectChangePoints, penaltyFormula } from './changepoints.js';
 import { communityFlows, trackCommunities } from './communities.js';
-import { bootstrapConfidence, DEFAULT_BOOTSTRAP, DEFAULT_SWEEP, DEFAULT_TOLERANCE, penaltySweepConfidence } from './confidence.js';
+import { bootstrapConfidence, DEFAULT_BOOTSTRAP, DEFAULT_SWEEP, DEFAULT_TOLERANCE, penaltySweepConfidence, replicateConfidence } from './confidence.js';
 import { MIN_CHECKPOINTS } from './csv.js';
 import { LABEL_RULES, labelPhases, matrixDistance, segmentStats } from './labels.js';
-import type { DynamicsSeries } from './labels.js';
+import type { DynamicsSeries, LabelledPhase, LabelRules } from './labels.js';
 import { gini } from '../network/gini.js';
 import { topShare } from '../network/top-share.js';
 import { DEFAULT_RECONFIGURATION, DEFAULT_ROLE_METRICS, nodeScores, ROLES, roleSeries } from './roles.js';
@@ -19,6 +20,7 @@ import type { Role, RoleSeries } from './roles.js';
 import type {
   AnalyzeOptions,
   BehaviourEvent,
+  ChangePointOptions,
   CheckpointInput,
   CommunityTracking,
   PhasesResult,
@@ -96,44 +98,29 @@ export function analyzeSeries(checkpoints: readonly CheckpointInput[], options: 
   const { metrics, dropped } = chooseMetrics(sorted, options.metrics, source);
   const unavailable: Record<string, string> = {};
 
-  // 1. Change points on the metric series.
+  // 1. Change points on the metric series, regressed on the time axis, after the declared warm-up.
+  const axis = resolveAxis(steps, options.axis ?? 'auto');
   const series = sorted.map((c) => metrics.map((m) => c.metrics[m])); // [n][d]
+  const w = warmupCount(steps, options.warmup ?? 0, source);
+  const learning = sorted.slice(w);
+  const learningSeries = series.slice(w); // [n − w][d]
+  const nL = learning.length;
+  const x = axis.values.slice(w);
   const minSize = options.minSize ?? DEFAULT_MIN_SIZE;
-  const detectOptions = { method: options.method ?? 'pelt', minSize, maxRefinements: options.maxRefinements, penalty: options.penalty } as const;
-  const detection = detectChangePoints(series, detectOptions);
+  const model = options.model ?? DEFAULT_MODEL;
+  const detectOptions = { method: options.method ?? 'pelt', model, x, minSize, maxRefinements: options.maxRefinements, noise: options.noise, penalty: options.penalty } as const;
+  const detection = detectChangePoints(learningSeries, detectOptions);
   for (const d of detection.dropped) dropped.push({ metric: metrics[d.column], reason: d.reason });
   const usedMetrics = detection.used.map((j) => metrics[j]);
   const dUsed = usedMetrics.length;
-  const penaltyDefault = dUsed > 0 ? defaultPenalty(n, dUsed) : 0;
-  const boundaryIdx = detection.boundaries;
+  const penaltyDefault = dUsed > 0 ? defaultPenalty(nL, dUsed, model) : 0;
+  const detected = detection.boundaries; // indices into the learning part
 
   // 2. Confidence of each boundary.
   const fixedOptions = { ...detectOptions, penalty: detection.penalty };
-  const tolerance = options.confidence?.tolerance ?? DEFAULT_TOLERANCE;
-  const perPrompt = perPromptMatrix(sorted, metrics, source);
-  const wantBootstrap = (options.confidence?.method ?? 'auto') !== 'sweep';
-  if (options.confidence?.method === 'bootstrap' && !perPrompt) {
-    throw new OptionError('confidence.method', 'bootstrap needs per-prompt values (perPrompt) for some metric at every checkpoint');
-  }
-  let confidence: number[] = [];
-  let confidenceSettings: PhasesSettings['confidence'];
-  if (wantBootstrap && perPrompt) {
-    const replicates = options.confidence?.replicates ?? DEFAULT_BOOTSTRAP.replicates;
-    const seed = options.confidence?.seed ?? DEFAULT_BOOTSTRAP.seed;
-    const run = boundaryIdx.length > 0
-      ? bootstrapConfidence(series, perPrompt.values, boundaryIdx, fixedOptions, { replicates, seed, tolerance })
-      : { confidence: [], replicates, prompts: perPrompt.prompts };
-    confidence = run.confidence;
-    confidenceSettings = { method: 'bootstrap', tolerance, replicates, seed, prompts: run.prompts, metrics: perPrompt.metrics };
-  } else {
-    const sweep = { ...DEFAULT_SWEEP, ...options.confidence?.sweep };
-    confidence = boundaryIdx.length > 0 ? penaltySweepConfidence(series, boundaryIdx, fixedOptions, { ...sweep, tolerance }).confidence : [];
-    confidenceSettings = { method: 'penalty-sweep', tolerance, penalties: [sweep.low * detection.penalty, sweep.high * detection.penalty], steps: sweep.steps };
-    if (!perPrompt) unavailable.bootstrap = 'no per-prompt values: confidence from a penalty sweep instead';
-  }
+  const { confidence: detectedConfidence, settings: confidenceSettings } = boundaryConfidence(learning, learningSeries, metrics, detected, fixedOptions, options, source, unavailable);
 
-  // 3. Axis and per-checkpoint dynamics.
-  const axis = resolveAxis(steps, options.axis ?? 'auto');
+  // 3. Per-checkpoint dynamics.
   const roleMetrics = { ...DEFAULT_ROLE_METRICS, ...options.roleMetrics };
   const nodeCount = countNodes(sorted);
   const k = options.topK ?? defaultTopK(nodeCount);
@@ -184,13 +171,73 @@ export function analyzeSeries(checkpoints: readonly CheckpointInput[], options: 
     unavailable.concentration = concentration.reason;
   }
 
-  // 4. Phases: statistics, labels, means.
-  const starts = [0, ...boundaryIdx];
+  // 4. Phases: statistics and labels; neighbours with the same label merged unless their boundary is significant.
+  const rules: LabelRules = { ...LABEL_RULES, ...options.labelRules };
+  const standardData = standardised(learningSeries, detection.used, detection.center, detection.scale);
+  // A phase's speed is that of the detected pieces it is made of (checkpoint-weighted RMS), so a
+  // phase merged across a bend of its trends is not taken for flat because one line through the
+  // bend is.
+  const pieceStarts = [0, ...detected];
+  const pieceEnds = [...detected, nL];
+  const pieceSpeeds = trendSpeeds(standardData, x, pieceStarts, pieceEnds);
+  const phaseSpeed = (s: number, e: number): number | null => {
+    let weighted = 0;
+    let count = 0;
+    pieceStarts.forEach((ps, k) => {
+      const speed = pieceSpeeds[k];
+      if (ps >= s && pieceEnds[k] <= e && speed !== null) {
+        weighted += (pieceEnds[k] - ps) * speed * speed;
+        count += pieceEnds[k] - ps;
+      }
+    });
+    return count > 0 ? Math.sqrt(weighted / count) : null;
+  };
+  const label = (cuts: readonly number[]): LabelledPhase[] => {
+    const starts = [0, ...cuts];
+    const ends = [...cuts, nL];
+    return labelPhases(starts.map((s, i) => segmentStats(dynamics, w + s, w + ends[i], reasons, phaseSpeed(s, ends[i]))), rules);
+  };
+  let boundaryIdx = detected.slice();
+  let shapes = detection.shapes.slice();
+  let confidence = detectedConfidence.slice();
+  let labelled = label(boundaryIdx);
+  const merged: { step: number; into: number; reason: string }[] = [];
+  for (;;) {
+    const weakest = mergeCandidate(labelled, confidence, rules);
+    if (weakest < 0) break;
+    const c = confidence[weakest];
+    merged.push({
+      step: steps[w + boundaryIdx[weakest]],
+      into: weakest,
+      reason: `both sides were ${labelled[weakest].label} (activity ${fmtActivity(labelled[weakest])} and ${fmtActivity(labelled[weakest + 1])}) and the boundary (confidence ${Number.isFinite(c) ? c.toFixed(2) : 'n/a'}) does not separate different rates by the keep-apart rule`,
+    });
+    boundaryIdx = boundaryIdx.filter((_, i) => i !== weakest);
+    shapes = shapes.filter((_, i) => i !== weakest);
+    confidence = confidence.filter((_, i) => i !== weakest);
+    labelled = label(boundaryIdx);
+  }
+  const localStarts = [0, ...boundaryIdx];
+  const localEnds = [...boundaryIdx, nL];
+  const changes = boundaryIdx.map((b, i) => describeBoundary(standardData, learningSeries.map((row) => detection.used.map((j) => row[j])), x, usedMetrics, {
+    s: localStarts[i], b, t: localEnds[i + 1], step: steps[w + b], shape: shapes[i] ?? 'jump', confidence: Number.isNaN(confidence[i]) ? null : confidence[i], penalty: detection.penalty,
+  }));
+  for (const c of changes) c.index += w;
+  // From here on, indices are into all checkpoints (the warm-up included).
+  boundaryIdx = boundaryIdx.map((b) => b + w);
+  const starts = [w, ...boundaryIdx];
   const ends = [...boundaryIdx, n];
-  const labelled = labelPhases(starts.map((s, i) => segmentStats(dynamics, s, ends[i], reasons)), options.labelRules);
   const phases: PhaseSummary[] = starts.map((s, i) => {
     const means: Record<string, number> = {};
-    metrics.forEach((m, j) => { means[m] = detection.segments[i].means[j]; });
+    metrics.forEach((m, j) => {
+      let sum = 0;
+      for (let r = s; r < ends[i]; r++) sum += series[r][j];
+      means[m] = sum / (ends[i] - s);
+    });
+    let labelReason = labelled[i].reason;
+    if (i > 0 && labelled[i - 1].label === labelled[i].label && labelled[i].label !== 'undetermined') {
+      labelReason += `; kept apart from the previous ${labelled[i].label} phase because ${keepApartReason(labelled[i - 1], labelled[i], confidence[i - 1], rules)}: ${changes[i - 1].summary}`;
+    }
+    const absorbed = merged.filter((m) => m.step > steps[s] && m.step <= steps[ends[i] - 1]).map(({ step, reason }) => ({ step, reason }));
     return {
       start: steps[s],
       end: steps[ends[i] - 1],
@@ -198,9 +245,10 @@ export function analyzeSeries(checkpoints: readonly CheckpointInput[], options: 
       endIndex: ends[i] - 1,
       checkpoints: ends[i] - s,
       label: labelled[i].label,
-      labelReason: labelled[i].reason,
+      labelReason,
       stats: labelled[i].stats,
       means,
+      merged: absorbed,
     };
   });
 
@@ -255,12 +303,14 @@ export function analyzeSeries(checkpoints: readonly CheckpointInput[], options: 
   usedMetrics.forEach((m, kk) => { scale[m] = detection.scale[kk]; });
   const settings: PhasesSettings = {
     checkpoints: n,
+    warmup: options.warmup ?? 0,
     reorderedInput: reordered,
     method: detection.method,
+    model: detection.model,
     penalty: detection.penalty,
     penaltySource: options.penalty === undefined ? 'default' : 'user',
     penaltyDefault,
-    penaltyFormula: DEFAULT_PENALTY_FORMULA,
+    penaltyFormula: penaltyFormula(detection.model),
     minSize,
     axis: { requested: axis.requested, used: axis.used, reason: axis.reason },
     metrics: usedMetrics,
@@ -268,7 +318,7 @@ export function analyzeSeries(checkpoints: readonly CheckpointInput[], options: 
     noiseScale: scale,
     scaleRefinements: detection.refinements,
     confidence: confidenceSettings,
-    labelRules: { ...LABEL_RULES, ...options.labelRules },
+    labelRules: rules,
     topK: k,
     roleMetrics,
     reconfiguration: { ...DEFAULT_RECONFIGURATION, ...options.reconfiguration },
@@ -279,6 +329,9 @@ export function analyzeSeries(checkpoints: readonly CheckpointInput[], options: 
     boundaries: boundaryIdx.map((i) => steps[i]),
     phases,
     confidence,
+    changes,
+    warmup: w > 0 ? { beforeStep: options.warmup!, start: steps[0], end: steps[w - 1], checkpoints: w } : null,
+    detected: detected.map((i, k) => ({ step: steps[w + i], shape: detection.shapes[k], confidence: Number.isNaN(detectedConfidence[k]) ? null : detectedConfidence[k] })),
     settings,
     series: dynamics,
     behaviour,
@@ -377,4 +430,106 @@ function concentrationSeries(checkpoints: readonly CheckpointInput[], options: A
     source: null,
     reason: `no node metric "${nodeMetric}" (or influence matrix) at every checkpoint, and no graph metric "${giniName}" or "${shareName}"`,
   };
+}
+
+/**
+ * How many leading checkpoints fall in the declared warm-up (step < warmup). The rest must still
+ * hold two phases' worth of checkpoints.
+ */
+function warmupCount(steps: readonly number[], warmup: number, source: string): number {
+  if (!(warmup >= 0) || !Number.isFinite(warmup)) throw new OptionError('warmup', `must be a number of steps >= 0, got ${warmup}`);
+  const count = steps.filter((s) => s < warmup).length;
+  if (steps.length - count < MIN_CHECKPOINTS) {
+    throw new InputError(source, `only ${steps.length - count} checkpoint(s) at or after the warm-up (step ${warmup}); the phases need at least ${MIN_CHECKPOINTS}`);
+  }
+  return count;
+}
+
+/** Why two neighbouring phases with the same label stay apart, or null when they are one regime. */
+export function keepApartReason(before: LabelledPhase, after: LabelledPhase, confidence: number, rules: Pick<LabelRules, 'keepApart' | 'keepApartRatio'>): string | null {
+  const c = Number.isFinite(confidence) ? confidence : 0;
+  const a = before.stats.activity;
+  const b = after.stats.activity;
+  if (c < rules.keepApart || a === null || b === null) return null;
+  const ratio = Math.max(a, b) / Math.max(Math.min(a, b), 1e-12);
+  if (ratio < rules.keepApartRatio) return null;
+  return `the boundary is significant (confidence ${c.toFixed(2)} >= ${rules.keepApart}) and separates different rates (activity ${a.toFixed(2)} vs ${b.toFixed(2)}, ratio ${ratio.toFixed(1)} >= ${rules.keepApartRatio})`;
+}
+
+/**
+ * The boundary (its index in the list) between neighbouring phases with the same label that are
+ * one regime (`keepApartReason` null), the least certain first; −1 when there is none.
+ */
+export function mergeCandidate(labelled: readonly LabelledPhase[], confidence: readonly number[], rules: Pick<LabelRules, 'keepApart' | 'keepApartRatio'>): number {
+  let weakest = -1;
+  const certainty = (i: number): number => (Number.isFinite(confidence[i]) ? confidence[i] : 0);
+  for (let i = 0; i + 1 < labelled.length; i++) {
+    if (labelled[i].label !== labelled[i + 1].label || labelled[i].label === 'undetermined') continue;
+    if (keepApartReason(labelled[i], labelled[i + 1], confidence[i], rules) !== null) continue;
+    if (weakest < 0 || certainty(i) < certainty(weakest)) weakest = i;
+  }
+  return weakest;
+}
+
+/**
+ * Confidence of each detected boundary: from replicate series when every checkpoint has them,
+ * else from a prompt bootstrap of per-prompt values, else from a penalty sweep (see confidence.ts).
+ */
+function boundaryConfidence(
+  sorted: readonly CheckpointInput[],
+  series: number[][],
+  metrics: readonly string[],
+  boundaryIdx: readonly number[],
+  fixedOptions: ChangePointOptions & { penalty: number },
+  options: AnalyzeOptions,
+  source: string,
+  unavailable: Record<string, string>,
+): { confidence: number[]; settings: PhasesSettings['confidence'] } {
+  const tolerance = options.confidence?.tolerance ?? DEFAULT_TOLERANCE;
+  const method = options.confidence?.method ?? 'auto';
+  const replicates = replicateMatrix(sorted, metrics, source);
+  const perPrompt = replicates ? null : perPromptMatrix(sorted, metrics, source);
+  if (method === 'bootstrap' && !replicates && !perPrompt) {
+    throw new OptionError('confidence.method', 'bootstrap needs replicate series (replicates) or per-prompt values (perPrompt) for some metric at every checkpoint');
+  }
+  if (method !== 'sweep' && replicates) {
+    const run = boundaryIdx.length > 0
+      ? replicateConfidence(series, replicates.values, boundaryIdx, fixedOptions, tolerance)
+      : { confidence: [], replicates: replicates.count };
+    return { confidence: run.confidence, settings: { method: 'bootstrap', source: 'replicates', tolerance, replicates: run.replicates, seed: null, prompts: null, metrics: replicates.metrics } };
+  }
+  if (method !== 'sweep' && perPrompt) {
+    const count = options.confidence?.replicates ?? DEFAULT_BOOTSTRAP.replicates;
+    const seed = options.confidence?.seed ?? DEFAULT_BOOTSTRAP.seed;
+    const run = boundaryIdx.length > 0
+      ? bootstrapConfidence(series, perPrompt.values, boundaryIdx, fixedOptions, { replicates: count, seed, tolerance })
+      : { confidence: [], replicates: count, prompts: perPrompt.prompts };
+    return { confidence: run.confidence, settings: { method: 'bootstrap', source: 'per-prompt', tolerance, replicates: count, seed, prompts: run.prompts, metrics: perPrompt.metrics } };
+  }
+  const sweep = { ...DEFAULT_SWEEP, ...options.confidence?.sweep };
+  const confidence = boundaryIdx.length > 0 ? penaltySweepConfidence(series, boundaryIdx, fixedOptions, { ...sweep, tolerance }).confidence : [];
+  if (!replicates && !perPrompt) unavailable.bootstrap = 'no replicate series or per-prompt values: confidence from a penalty sweep instead';
+  return { confidence, settings: { method: 'penalty-sweep', tolerance, penalties: [sweep.low * fixedOptions.penalty, sweep.high * fixedOptions.penalty], steps: sweep.steps } };
+}
+
+/** Replicate values as [checkpoint][metric column], for metrics that have them at every checkpoint. */
+function replicateMatrix(checkpoints: readonly CheckpointInput[], metrics: readonly string[], source: string): { values: (number[] | undefined)[][]; count: number; metrics: string[] } | null {
+  const withReplicates = metrics.filter((m) => checkpoints.every((c) => Array.isArray(c.replicates?.[m])));
+  if (withReplicates.length === 0) return null;
+  let count = -1;
+  for (const c of checkpoints) {
+    for (const m of withReplicates) {
+      const values = c.replicates![m];
+      if (count < 0) count = values.length;
+      if (values.length !== count) throw new InputError(source, `replicates["${m}"] at step ${c.step} has ${values.length} values, expected ${count} (the same resamples at every checkpoint)`);
+      if (!values.every(Number.isFinite)) throw new InputError(source, `replicates["${m}"] at step ${c.step} has a value that is not a finite number`);
+    }
+  }
+  if (count < 1) throw new InputError(source, 'replicate vectors are empty');
+  const values = checkpoints.map((c) => metrics.map((m) => (withReplicates.includes(m) ? c.replicates![m] : undefined)));
+  return { values, count, metrics: withReplicates };
+}
+
+function fmtActivity(p: LabelledPhase): string {
+  return p.stats.activity === null ? 'n/a' : p.stats.activity.toFixed(2);
 }

@@ -1,8 +1,12 @@
 /**
  * How much to trust each boundary: the fraction of perturbed analyses that find it again, within
- * ± tolerance checkpoints (default 1).
+ * ± tolerance checkpoints (default 2).
  *
- * - Prompt bootstrap (Efron 1979), when per-prompt values exist: the prompts are resampled with
+ * - Replicate series, when the input carries them (the experiment does): every metric recomputed
+ *   on bootstrap resamples of the prompts (resample r the same draw at every checkpoint), and the
+ *   whole detection rerun on each replicate series. It measures how much the boundaries owe to
+ *   the particular prompts, through everything the metrics do with them.
+ * - Prompt bootstrap (Efron 1979), when only per-prompt values exist: the prompts are resampled with
  *   replacement (the same draw at every checkpoint, since the prompts are the same), each metric
  *   that has per-prompt values is moved by the change of its per-prompt mean, and the whole
  *   detection is rerun. It measures how much the boundaries owe to the particular prompts.
@@ -13,7 +17,7 @@ import { Rng } from '../util/rng.js';
 import { detectChangePoints } from './changepoints.js';
 import type { ChangePointOptions } from './types.js';
 
-export const DEFAULT_TOLERANCE = 1;
+export const DEFAULT_TOLERANCE = 2;
 export const DEFAULT_SWEEP = { low: 0.5, high: 2, steps: 21 } as const;
 export const DEFAULT_BOOTSTRAP = { replicates: 200, seed: 1 } as const;
 
@@ -97,7 +101,7 @@ export function bootstrapConfidence(
   return { confidence: persistence(boundaries, runs, bootstrap.tolerance), replicates, prompts };
 }
 
-/** The common prompt count of the per-prompt vectors; throws when they disagree or none exist. */
+/** The common length of the per-prompt (or replicate) vectors; throws when they disagree or none exist. */
 export function promptCount(perPrompt: readonly (readonly (readonly number[] | undefined)[])[]): number {
   let count = -1;
   for (const row of perPrompt) {
@@ -109,4 +113,25 @@ export function promptCount(perPrompt: readonly (readonly (readonly number[] | u
   }
   if (count < 1) throw new Error('per-prompt values: none given');
   return count;
+}
+
+/**
+ * Confidence from replicate series. series: [n][d] raw values; replicates[t][j] = the R replicate
+ * values of column j at checkpoint t (undefined when that column has none: it keeps its value in
+ * every replicate); replicate r of every column at every checkpoint comes from the same resample.
+ */
+export function replicateConfidence(
+  series: number[][],
+  replicates: readonly (readonly (readonly number[] | undefined)[])[],
+  boundaries: readonly number[],
+  options: ChangePointOptions,
+  tolerance = DEFAULT_TOLERANCE,
+): { confidence: number[]; replicates: number } {
+  const count = promptCount(replicates);
+  const runs: number[][] = [];
+  for (let r = 0; r < count; r++) {
+    const replicate = series.map((row, t) => row.map((v, j) => replicates[t][j]?.[r] ?? v));
+    runs.push(detectChangePoints(replicate, options).boundaries);
+  }
+  return { confidence: persistence(boundaries, runs, tolerance), replicates: count };
 }

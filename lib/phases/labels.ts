@@ -1,18 +1,30 @@
 /**
  * Descriptive statistics of each phase and the rules that name it exploration, consolidation or
- * refinement. The rules are relative (each phase is compared with the others of the same run) and
- * the statistics are reported beside the label, so a reader can check or overrule it.
+ * refinement. The labels describe regimes of change, compared within the run, and every label
+ * keeps its statistics and the rule that fired beside it, so a reader can check or overrule it.
+ *
+ * Statistics (per phase):
+ * - speed: how fast the metrics move — the root mean square over the detection metrics of the
+ *   phase's fitted slope, in noise standard deviations per checkpoint (a flat phase is ≈ 0 however
+ *   noisy; a phase-to-phase difference of means does not enter);
+ * - graphChange: mean normalised distance between consecutive influence matrices;
+ * - roleVolatility: 1 − mean Kendall τ-b between consecutive spreader (and gatherer) rankings;
+ * - giniChange / topShareChange: the fitted rise of the concentration of influence over the phase.
+ * Each of speed, graph change and role volatility is divided by its largest value among the
+ * phases; activity = the mean of those relative values that exist.
  *
  * Rules (thresholds in LABEL_RULES, docs/phases.md "Phase labels"):
- * - relative speed = the phase's change speed / the fastest phase's; relative volatility likewise
- *   for role volatility; activity = the mean of the relative values available;
- * - activity ≥ 0.5 → exploration (the graph and the roles move at least half as much as in the
- *   most active phase);
- * - activity < 0.2 → refinement (under a fifth of the most active phase), unless influence is
- *   still concentrating (the Gini coefficient rises by ≥ 0.05 over the phase) → consolidation;
- * - otherwise → consolidation;
- * - with a single phase, or no speed at all, the label is "undetermined": relative rules need
- *   something to compare with.
+ * - activity ≥ 0.5 → exploration: the graph and the roles move at least half as much as in the
+ *   most active phase;
+ * - else, influence concentrating (Gini or top-10% share rising by ≥ 0.02 over the phase) →
+ *   consolidation: concentration rises while the roles settle;
+ * - else activity < 0.25 → refinement: slow change and stable roles;
+ * - else → consolidation: change slowing and roles settling, without concentration rising;
+ * - a single phase, or no statistic at all, is "undetermined": the rules compare phases.
+ * Two neighbouring phases with the same label stay apart only when the boundary between them is
+ * significant — found again in at least keepApart (95%) of the perturbed analyses — and separates
+ * different rates: one side's activity at least keepApartRatio (2) times the other's. Otherwise
+ * they are one regime cut by a bend of its trends, and analyzeSeries merges them.
  */
 import { slope } from './axis.js';
 
@@ -22,9 +34,13 @@ export const LABEL_RULES = {
   /** Activity at or above this: exploration. */
   exploration: 0.5,
   /** Activity below this: refinement (unless concentration still rises). */
-  refinement: 0.2,
-  /** A Gini rise at least this large over a low-activity phase makes it consolidation. */
-  concentrationRise: 0.05,
+  refinement: 0.25,
+  /** A rise of the Gini coefficient or of the top-10% share at least this large over a phase makes it consolidation. */
+  concentrationRise: 0.02,
+  /** Neighbouring phases with the same label stay apart only when their boundary's confidence reaches this… */
+  keepApart: 0.95,
+  /** …and one side's activity is at least this many times the other's. */
+  keepApartRatio: 2,
 } as const;
 
 export type LabelRules = { -readonly [K in keyof typeof LABEL_RULES]: number };
@@ -50,13 +66,15 @@ export interface DynamicsSeries {
 
 export interface PhaseStats {
   checkpoints: number;
+  /** RMS over the detection metrics of the fitted slope, in noise standard deviations per checkpoint. */
+  trendSpeed: number | null;
   /** Mean normalised distance between consecutive influence matrices inside the phase. */
   graphChange: number | null;
   /** Mean RMS change of the standardised metrics between consecutive checkpoints inside the phase. */
   metricChange: number | null;
-  /** The change speed the label uses, and which of the two it is. */
+  /** The change speed the label uses (the trend speed; the metric change when no fit exists), and which it is. */
   speed: number | null;
-  speedSource: 'graphChange' | 'metricChange' | null;
+  speedSource: 'trendSpeed' | 'metricChange' | null;
   /** Mean 1 − Kendall τ-b between consecutive spreader / gatherer rankings, and their mean. */
   spreaderVolatility: number | null;
   gathererVolatility: number | null;
@@ -70,8 +88,9 @@ export interface PhaseStats {
   /** Same for the top-10% share. */
   topShareMean: number | null;
   topShareChange: number | null;
-  /** Filled by labelPhases: speed and volatility relative to the most active phase, and their mean. */
+  /** Filled by labelPhases: speed, graph change and role volatility relative to the largest among the phases, and their mean. */
   relativeSpeed: number | null;
+  relativeGraphChange: number | null;
   relativeVolatility: number | null;
   activity: number | null;
   /** Why a statistic is null. */
@@ -103,7 +122,7 @@ function trendChange(axis: readonly number[], y: readonly (number | null)[]): nu
  * count (the jump across its first boundary belongs to the boundary, not to either phase).
  * `reasons` says why whole series are missing (no matrices, no node metrics, …).
  */
-export function segmentStats(dyn: DynamicsSeries, start: number, end: number, reasons: Record<string, string> = {}): PhaseStats {
+export function segmentStats(dyn: DynamicsSeries, start: number, end: number, reasons: Record<string, string> = {}, trendSpeed: number | null = null): PhaseStats {
   const inside = <T>(series: readonly T[]): T[] => series.slice(start + 1, end);
   const atCheckpoints = <T>(series: readonly T[]): T[] => series.slice(start, end);
   const unavailable: Record<string, string> = {};
@@ -127,8 +146,10 @@ export function segmentStats(dyn: DynamicsSeries, start: number, end: number, re
   const giniChange = stat('giniChange', trendChange(atCheckpoints(dyn.axis), atCheckpoints(dyn.gini)), end - start < 2 ? oneCheckpoint : noConcentration);
   const topShareMean = stat('topShareMean', meanOf(atCheckpoints(dyn.topShare)), noConcentration);
   const topShareChange = stat('topShareChange', trendChange(atCheckpoints(dyn.axis), atCheckpoints(dyn.topShare)), end - start < 2 ? oneCheckpoint : noConcentration);
+  if (trendSpeed === null) unavailable.trendSpeed = reasons.trendSpeed ?? (end - start < 2 ? oneCheckpoint : 'no fitted trend');
   return {
     checkpoints: end - start,
+    trendSpeed,
     graphChange,
     metricChange,
     speed: null,
@@ -143,6 +164,7 @@ export function segmentStats(dyn: DynamicsSeries, start: number, end: number, re
     topShareMean,
     topShareChange,
     relativeSpeed: null,
+    relativeGraphChange: null,
     relativeVolatility: null,
     activity: null,
     unavailable,
@@ -163,27 +185,32 @@ function relativeToMax(values: readonly (number | null)[]): (number | null)[] {
   return values.map((v) => (v === null ? null : top > 0 ? v / top : 0));
 }
 
-/**
- * Labels phases (in time order) from their statistics by the rules of the module comment. The
- * speed is the graph change when every phase with a transition has it, else the metric change.
- */
+/** Relative values of one statistic, or nulls unless every phase with a transition has it. */
+function relativeAmong(phases: readonly PhaseStats[], pick: (p: PhaseStats) => number | null): (number | null)[] {
+  const withTransitions = phases.filter((p) => p.checkpoints >= 2);
+  const known = withTransitions.length > 0 && withTransitions.every((p) => pick(p) !== null);
+  return known ? relativeToMax(phases.map(pick)) : phases.map(() => null);
+}
+
+/** Labels phases (in time order) from their statistics by the rules of the module comment. */
 export function labelPhases(phases: readonly PhaseStats[], rules: Partial<LabelRules> = {}): LabelledPhase[] {
   const r: LabelRules = { ...LABEL_RULES, ...rules };
   const withTransitions = phases.filter((p) => p.checkpoints >= 2);
-  const useGraph = withTransitions.length > 0 && withTransitions.every((p) => p.graphChange !== null);
-  const speedSource: PhaseStats['speedSource'] = useGraph ? 'graphChange' : withTransitions.some((p) => p.metricChange !== null) ? 'metricChange' : null;
+  const useTrend = withTransitions.length > 0 && withTransitions.every((p) => p.trendSpeed !== null);
+  const speedSource: PhaseStats['speedSource'] = useTrend ? 'trendSpeed' : withTransitions.some((p) => p.metricChange !== null) ? 'metricChange' : null;
   const speeds = phases.map((p) => (speedSource === null ? null : p[speedSource]));
-  const volatilityKnown = withTransitions.length > 0 && withTransitions.every((p) => p.roleVolatility !== null);
-  const relativeSpeed = relativeToMax(speeds);
-  const relativeVolatility = volatilityKnown ? relativeToMax(phases.map((p) => p.roleVolatility)) : phases.map(() => null);
+  const relativeSpeed = speedSource === null ? phases.map(() => null) : relativeToMax(speeds);
+  const relativeGraphChange = relativeAmong(phases, (p) => p.graphChange);
+  const relativeVolatility = relativeAmong(phases, (p) => p.roleVolatility);
   return phases.map((p, i) => {
-    const parts = [relativeSpeed[i], relativeVolatility[i]].filter((v): v is number => v !== null);
+    const parts = [relativeSpeed[i], relativeGraphChange[i], relativeVolatility[i]].filter((v): v is number => v !== null);
     const activity = parts.length > 0 ? parts.reduce((a, b) => a + b, 0) / parts.length : null;
     const stats: PhaseStats = {
       ...p,
       speed: speeds[i],
       speedSource,
       relativeSpeed: relativeSpeed[i],
+      relativeGraphChange: relativeGraphChange[i],
       relativeVolatility: relativeVolatility[i],
       activity,
     };
@@ -191,21 +218,30 @@ export function labelPhases(phases: readonly PhaseStats[], rules: Partial<LabelR
   });
 }
 
+/** The larger rise of the two concentration measures over the phase, and which it is. */
+function concentrationRise(s: PhaseStats): { value: number; name: string } | null {
+  const rises = [
+    s.giniChange === null ? null : { value: s.giniChange, name: 'Gini coefficient' },
+    s.topShareChange === null ? null : { value: s.topShareChange, name: 'top-10% share' },
+  ].filter((v): v is { value: number; name: string } => v !== null);
+  return rises.length === 0 ? null : rises.reduce((a, b) => (b.value > a.value ? b : a));
+}
+
 function decide(s: PhaseStats, phaseCount: number, r: LabelRules): { label: PhaseLabel; reason: string } {
   if (phaseCount < 2) return { label: 'undetermined', reason: 'a single phase: the labels compare phases with each other' };
-  if (s.activity === null) return { label: 'undetermined', reason: 'no change speed or role volatility could be measured in this phase' };
-  const a = s.activity.toFixed(2);
+  if (s.activity === null) return { label: 'undetermined', reason: 'no change speed, graph change or role volatility could be measured in this phase' };
   const parts = [`speed ${fmt(s.relativeSpeed)} of the fastest phase`];
+  if (s.relativeGraphChange !== null) parts.push(`graph change ${fmt(s.relativeGraphChange)} of the largest`);
   if (s.relativeVolatility !== null) parts.push(`role volatility ${fmt(s.relativeVolatility)} of the most volatile`);
-  const basis = `activity ${a} (${parts.join(', ')})`;
-  if (s.activity >= r.exploration) return { label: 'exploration', reason: `${basis} >= ${r.exploration}` };
-  if (s.activity < r.refinement) {
-    if (s.giniChange !== null && s.giniChange >= r.concentrationRise) {
-      return { label: 'consolidation', reason: `${basis} < ${r.refinement}, but the Gini coefficient still rises by ${s.giniChange.toFixed(3)} >= ${r.concentrationRise}` };
-    }
-    return { label: 'refinement', reason: `${basis} < ${r.refinement}` };
+  const basis = `activity ${s.activity.toFixed(2)} (${parts.join(', ')})`;
+  if (s.activity >= r.exploration) return { label: 'exploration', reason: `${basis} >= ${r.exploration}: fast change of the graph and volatile roles` };
+  const rise = concentrationRise(s);
+  if (rise && rise.value >= r.concentrationRise) {
+    return { label: 'consolidation', reason: `${basis} < ${r.exploration}, and the ${rise.name} rises by ${rise.value.toFixed(3)} >= ${r.concentrationRise}: influence concentrates while the roles settle` };
   }
-  return { label: 'consolidation', reason: `${basis} between ${r.refinement} and ${r.exploration}` };
+  const flat = !rise ? 'no concentration measure' : rise.value > 0 ? `the ${rise.name} rises by only ${rise.value.toFixed(3)} < ${r.concentrationRise}` : `the concentration does not rise (${rise.name} ${rise.value.toFixed(3)})`;
+  if (s.activity < r.refinement) return { label: 'refinement', reason: `${basis} < ${r.refinement}, ${flat}: slow change and stable roles` };
+  return { label: 'consolidation', reason: `${basis} between ${r.refinement} and ${r.exploration}, ${flat}: change slowing and roles settling` };
 }
 
 function fmt(v: number | null): string {

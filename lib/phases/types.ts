@@ -3,6 +3,9 @@
  * checkpoint, the options, and the result written as phases.json.
  */
 import type { TrackedCommunity, CommunityFlow } from './communities.js';
+import type { SegmentModel } from './costs.js';
+import type { BoundaryShape } from './refine.js';
+import type { BoundaryChange } from './boundaries.js';
 import type { BootstrapOptions, SweepOptions } from './confidence.js';
 import type { DynamicsSeries, LabelRules, PhaseLabel, PhaseStats } from './labels.js';
 import type { ReconfigurationOptions, Role, RoleMetrics, RoleSeries } from './roles.js';
@@ -12,6 +15,9 @@ export type AxisKind = 'index' | 'step' | 'logstep';
 export type AxisOption = AxisKind | 'auto';
 
 export type ChangePointMethod = 'pelt' | 'binseg';
+
+/** How the noise scale is re-estimated from the residuals: independent (white) or with their serial correlation (long-run). */
+export type NoiseModel = 'white' | 'long-run';
 
 /** Node-level metrics of one checkpoint: node id → metric name → value. */
 export type NodeMetrics = Record<string, Record<string, number>>;
@@ -41,17 +47,28 @@ export interface CheckpointInput {
    * in the same order at every checkpoint. Enables the prompt bootstrap of the confidence.
    */
   perPrompt?: Record<string, number[]>;
+  /**
+   * Bootstrap replicates of the metrics: metric name → its value recomputed on each of R bootstrap
+   * resamples of the prompts; resample r is the same draw of prompts at every checkpoint.
+   */
+  replicates?: Record<string, number[]>;
 }
 
 export interface ChangePointOptions {
   /** 'pelt' (default, exact) or 'binseg' (binary segmentation). */
   method?: ChangePointMethod;
-  /** Penalty β per boundary, on the standardised L2 cost. Default: defaultPenalty(n, d). */
+  /** Per-segment model: 'linear' (default: own intercept and slope per metric) or 'constant' (own mean). */
+  model?: SegmentModel;
+  /** Time value of each row, which the linear model regresses on (default: the row index). */
+  x?: readonly number[];
+  /** Penalty β per boundary, on the standardised cost. Default: defaultPenalty(n, d, model). */
   penalty?: number;
-  /** Minimum checkpoints per segment (default 3). */
+  /** Minimum checkpoints per segment (default 3; at least 3 for the linear model). */
   minSize?: number;
-  /** Re-estimations of the noise scale from within-segment residuals (default 3; 0 = MAD only). */
+  /** Re-estimations of the noise scale from within-segment residuals (default 3; 0 = robust scale only). */
   maxRefinements?: number;
+  /** Residual noise of the scale re-estimation: 'white' (default: independent) or 'long-run' (serial correlation counted, Bartlett kernel). */
+  noise?: NoiseModel;
 }
 
 export interface ChangePointSegment {
@@ -61,15 +78,23 @@ export interface ChangePointSegment {
   end: number;
   /** Mean of every input column over the segment, in the input's units. */
   means: number[];
+  /** Fitted slope of every input column per average checkpoint gap on x (0 for the constant model). */
+  slopes: number[];
+  /** The fit's value at the segment's first and last row, per input column. */
+  first: number[];
+  last: number[];
 }
 
 export interface ChangePointResult {
   /** Row indices where a new segment starts, ascending. */
   boundaries: number[];
+  /** Per boundary: a continuous change of slope ('knot') or a change with a level jump ('jump'; always, for the constant model). */
+  shapes: BoundaryShape[];
   segments: ChangePointSegment[];
   penalty: number;
   minSize: number;
   method: ChangePointMethod;
+  model: SegmentModel;
   /** Input columns used (not constant). */
   used: number[];
   /** Input columns dropped, with the reason. */
@@ -83,7 +108,13 @@ export interface ChangePointResult {
 
 // ---- analyzeSeries: options and result (phases.json) ----
 
-export interface AnalyzeOptions extends ChangePointOptions {
+export interface AnalyzeOptions extends Omit<ChangePointOptions, 'x'> {
+  /**
+   * Training steps of the optimiser's learning-rate warm-up (default 0): checkpoints before this
+   * step form a declared warm-up segment, reported and plotted but not searched for phases — the
+   * model barely moves there because its step size is still ramping, not because of how it learns.
+   */
+  warmup?: number;
   /** Time axis for trends and plots (default 'auto'). */
   axis?: AxisOption;
   /** Metrics that enter the change-point detection (default: every metric finite at every checkpoint). */
@@ -119,6 +150,8 @@ export interface PhaseSummary {
   stats: PhaseStats;
   /** Mean of every detection metric over the phase, in its own units. */
   means: Record<string, number>;
+  /** Boundaries inside this phase that were removed because both sides had the same label, with why. */
+  merged: { step: number; reason: string }[];
 }
 
 export interface BehaviourEvent {
@@ -165,9 +198,13 @@ export interface CommunityTracking {
 
 export interface PhasesSettings {
   checkpoints: number;
+  /** Warm-up steps left out of the phase search (0 = none). */
+  warmup: number;
   /** The input was not in ascending step order and was sorted. */
   reorderedInput: boolean;
   method: ChangePointMethod;
+  /** The per-phase model: own line (linear) or own level (constant) per metric. */
+  model: SegmentModel;
   penalty: number;
   penaltySource: 'default' | 'user';
   penaltyDefault: number;
@@ -181,7 +218,7 @@ export interface PhasesSettings {
   noiseScale: Record<string, number>;
   scaleRefinements: number;
   confidence:
-    | { method: 'bootstrap'; tolerance: number; replicates: number; seed: number; prompts: number; metrics: string[] }
+    | { method: 'bootstrap'; source: 'replicates' | 'per-prompt'; tolerance: number; replicates: number; seed: number | null; prompts: number | null; metrics: string[] }
     | { method: 'penalty-sweep'; tolerance: number; penalties: [number, number]; steps: number };
   labelRules: LabelRules;
   topK: number;
@@ -199,6 +236,12 @@ export interface PhasesResult {
   phases: PhaseSummary[];
   /** Per boundary: fraction of perturbed analyses that find it again within ± tolerance checkpoints. */
   confidence: number[];
+  /** Per boundary: what changed there (the metrics that moved, their slopes and jumps) in one sentence and in numbers. */
+  changes: BoundaryChange[];
+  /** The declared warm-up segment (checkpoints before step `beforeStep`), or null. */
+  warmup: { beforeStep: number; start: number; end: number; checkpoints: number } | null;
+  /** Every boundary the detection found, before neighbouring phases with the same label were merged. */
+  detected: { step: number; shape: BoundaryShape; confidence: number | null }[];
   settings: PhasesSettings;
   /** Per-checkpoint dynamics behind the phase statistics (for plots). */
   series: DynamicsSeries;

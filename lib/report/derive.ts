@@ -113,6 +113,27 @@ export function symlogTicks(steps: number[]): number[] {
   return ticks;
 }
 
+/** Domain of every step axis: first to last step (one step alone gets ±1, so the scale has a width). */
+export function stepDomain(steps: number[]): [number, number] {
+  const lo = Math.min(...steps);
+  const hi = Math.max(...steps);
+  return lo === hi ? [lo - 1, hi + 1] : [lo, hi];
+}
+
+/**
+ * Where a step lands, in px from the left of a panel `width` px wide: the mapping of the step axis
+ * that Vega draws (linear, or d3's symlog with its default constant 1: sign(x)·log(1 + |x|)), so
+ * label layout can be decided before Vega runs.
+ */
+export function stepPixel(steps: number[], scale: StepScale, width: number): (step: number) => number {
+  const t = scale === 'symlog' ? (x: number) => Math.sign(x) * Math.log1p(Math.abs(x)) : (x: number) => x;
+  const [lo, hi] = stepDomain(steps).map(t);
+  return (step) => ((t(step) - lo) / (hi - lo)) * width;
+}
+
+/** Band label of the declared learning-rate warm-up (not a learning phase). */
+export const WARMUP_LABEL = 'warm-up';
+
 export interface PhaseBand {
   index: number;
   label: string;
@@ -130,16 +151,21 @@ export interface BoundaryMarker {
 }
 
 /** Contiguous bands (no gaps between phases: the change happens at the next phase's first step). */
+/**
+ * The shaded bands of the step axis: the declared learning-rate warm-up (label `warm-up`), when
+ * there is one, then each phase from its first step to the next phase's.
+ */
 export function phaseBands(phases: ReportPhases | undefined): PhaseBand[] {
   if (!phases) return [];
-  return phases.phases.map((p, k) => ({
-    index: k,
-    label: p.label,
-    start: p.start,
-    end: p.end,
-    from: p.start,
-    to: k + 1 < phases.phases.length ? phases.phases[k + 1].start : p.end,
-  }));
+  const bands: Omit<PhaseBand, 'index'>[] = [];
+  const first = phases.phases[0];
+  if (phases.warmup && first) {
+    bands.push({ label: WARMUP_LABEL, start: phases.warmup.start, end: phases.warmup.end, from: phases.warmup.start, to: first.start });
+  }
+  phases.phases.forEach((p, k) => {
+    bands.push({ label: p.label, start: p.start, end: p.end, from: p.start, to: k + 1 < phases.phases.length ? phases.phases[k + 1].start : p.end });
+  });
+  return bands.map((b, index) => ({ index, ...b }));
 }
 
 export function boundaryMarkers(phases: ReportPhases | undefined): BoundaryMarker[] {
@@ -152,6 +178,67 @@ export function phaseAt(phases: ReportPhases | undefined, step: number): string 
   const bands = phaseBands(phases);
   for (let k = bands.length - 1; k >= 0; k--) if (step >= bands[k].from && step <= bands[k].to) return bands[k].label;
   return null;
+}
+
+/**
+ * Short forms of phase labels for bands too narrow for the full name: the shortest prefix that no
+ * other label shares, first letter capitalised (exploration → E, consolidation → C, refinement → R;
+ * expansion next to exploration → Expa / Expl). Should capitalisation make two short forms equal
+ * (labels `a` and `A`), every label gets its number in first-seen order instead.
+ */
+export function phaseAbbreviations(labels: string[]): Map<string, string> {
+  const unique = [...new Set(labels)];
+  const short = unique.map((label) => {
+    for (let n = 1; n < label.length; n++) {
+      const prefix = label.slice(0, n);
+      if (unique.every((other) => other === label || other.slice(0, n) !== prefix)) return prefix.charAt(0).toUpperCase() + prefix.slice(1);
+    }
+    return label.charAt(0).toUpperCase() + label.slice(1);
+  });
+  const distinct = new Set(short).size === short.length;
+  return new Map(unique.map((label, k) => [label, distinct ? short[k] : String(k + 1)]));
+}
+
+export interface PhaseLabelPlacement {
+  /** Index of the phase (and of its band). */
+  index: number;
+  label: string;
+  /** What is written: the label, or its short form. */
+  text: string;
+  abbreviated: boolean;
+  /** Step the text is anchored at (the band's left edge), and its extent in px from the panel's left. */
+  from: number;
+  x0: number;
+  x1: number;
+}
+
+/**
+ * Which phase names are written above a panel, and where. A name is written inside its own band,
+ * starting `inset` px after the band's left edge and ending at least `inset` px before its right
+ * edge: the full label when it fits, else its short form, else nothing (the phase legend and the
+ * band's tooltip still name it). Bands do not overlap, so neither can the names, whatever the number
+ * or the width of the phases; narrow phases lose their names rather than overprinting neighbours.
+ *
+ * @param x      step → px (see stepPixel)
+ * @param width  text → px (see textWidth)
+ */
+export function placePhaseLabels(
+  bands: PhaseBand[],
+  x: (step: number) => number,
+  width: (text: string) => number,
+  short: Map<string, string> = phaseAbbreviations(bands.map((b) => b.label)),
+  inset = 2,
+): PhaseLabelPlacement[] {
+  const placed: PhaseLabelPlacement[] = [];
+  for (const band of bands) {
+    const x0 = x(band.from) + inset;
+    const room = x(band.to) - inset - x0;
+    const candidates = [band.label, short.get(band.label) ?? band.label];
+    const text = candidates.find((t) => width(t) <= room);
+    if (text === undefined) continue;
+    placed.push({ index: band.index, label: band.label, text, abbreviated: text !== band.label, from: band.from, x0, x1: x0 + width(text) });
+  }
+  return placed;
 }
 
 // ---------------------------------------------------------------------------------------------

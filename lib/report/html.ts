@@ -12,7 +12,7 @@ import { rankings } from './derive.js';
 import { formatStep, graphSubtitle, type FigureName, type ReportModel } from './specs.js';
 import { KIND_COLOURS, KIND_NAMES, metricTitle, phaseColours } from './theme.js';
 import { parseNodeId } from './derive.js';
-import { BEHAVIOUR_METRICS } from './types.js';
+import { BEHAVIOUR_METRICS, type ReportPhase, type ReportPhaseChange, type ReportPhases } from './types.js';
 
 const require = createRequire(import.meta.url);
 
@@ -35,7 +35,7 @@ export const HEATMAP_CANVAS_ABOVE = 64;
 export const FIGURE_TEXT: Record<FigureName, { heading: string; text: string }> = {
   behaviour: {
     heading: 'Behaviour',
-    text: 'Loss on the repeated half of induction prompts (random tokens followed by the same tokens again) falls once the model can copy from context. The in-context-learning score compares loss late in the context with loss early in it (Olsson et al., 2022, “In-context learning and induction heads”), and the induction score is that of the most induction-like head. Shaded bands are the learning phases detected over the checkpoint series; dashed lines mark their boundaries (darker = more confident).',
+    text: 'Loss on the repeated half of induction prompts (random tokens followed by the same tokens again) falls once the model can copy from context. The in-context-learning score compares loss late in the context with loss early in it (Olsson et al., 2022, “In-context learning and induction heads”), and the induction score is that of the most induction-like head. Shaded bands are the learning phases detected over the checkpoint series, named above the plot where there is room (a narrow band shows a short form such as E for exploration, or nothing: the legend and the band’s tooltip name it); dashed lines mark their boundaries (darker = more confident).',
   },
   metrics: {
     heading: 'Network metrics',
@@ -205,20 +205,67 @@ function summaryHtml(model: ReportModel): string {
   return parts.join('\n');
 }
 
+/**
+ * The phase table fits the page at any number of statistics: five narrow fixed columns and one
+ * details column that wraps (the label's reason, merged boundaries, and the statistics folded in a
+ * <details>), where one column per statistic made the table scroll sideways. A row between two
+ * phases says what changed at their boundary (`phases.changes`, when the data has it).
+ */
 function phaseTable(model: ReportModel): string {
   const phases = model.data.phases!;
   const colours = phaseColours(phases.phases.map((p) => p.label));
-  const statKeys: string[] = [];
-  for (const p of phases.phases) for (const k of Object.keys(p.stats ?? {})) if (!statKeys.includes(k)) statKeys.push(k);
-  const rows = phases.phases.map((p, k) => {
+  const hasDetails = phases.phases.some((p) => p.reason || p.merged?.length || Object.keys(p.stats ?? {}).length);
+  const columns = hasDetails ? 6 : 5;
+  const rows: string[] = [];
+  for (const [k, group] of changesBeforePhases(phases).entries()) {
+    for (const change of group) rows.push(boundaryRow(change, phases, columns));
+    const p = phases.phases[k];
+    if (!p) continue;
     const colour = colours.range[colours.domain.indexOf(p.label)];
     const nCk = model.steps.filter((s) => s >= p.start && s <= p.end).length;
     const conf = k > 0 ? phases.confidence?.[k - 1] : undefined;
-    const stats = statKeys.map((key) => `<td class="num">${esc(fmt(p.stats?.[key]))}</td>`).join('');
-    return `<tr><td>${k + 1}</td><td><span class="swatch" style="background:${colour}"></span>${esc(p.label)}</td><td class="num">${esc(formatStep(p.start))} – ${esc(formatStep(p.end))}</td><td class="num">${nCk}</td><td class="num">${conf === undefined ? '—' : esc(conf.toFixed(2))}</td>${stats}</tr>`;
-  });
+    const details = hasDetails ? `<td class="details">${phaseDetails(p)}</td>` : '';
+    rows.push(`<tr class="phase"><td>${k + 1}</td><td><span class="swatch" style="background:${colour}"></span>${esc(p.label)}</td><td class="num">${esc(formatStep(p.start))} – ${esc(formatStep(p.end))}</td><td class="num">${nCk}</td><td class="num">${conf === undefined ? '—' : esc(conf.toFixed(2))}</td>${details}</tr>`);
+  }
   const method = phases.method ? `<p class="method">${esc(phases.method)}</p>` : '';
-  return `<h3>Learning phases</h3>${method}<table class="phases"><thead><tr><th>#</th><th>Phase</th><th>Steps</th><th>Checkpoints</th><th>Boundary confidence</th>${statKeys.map((k) => `<th>${esc(metricTitle(k))}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  const cols = ['num', 'phase', 'steps', 'count', 'conf', ...(hasDetails ? ['details'] : [])].map((c) => `<col class="col-${c}">`).join('');
+  return `<h3>Learning phases</h3>${method}<table class="phases"><colgroup>${cols}</colgroup><thead><tr><th>#</th><th>Phase</th><th>Steps</th><th>Checkpoints</th><th>Boundary confidence</th>${hasDetails ? '<th>Details</th>' : ''}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/**
+ * `phases.changes` grouped by the phase row they precede: a change goes before the first phase
+ * that starts at or after its step (the phase its boundary opens); entry `phases.length` holds
+ * changes after the last phase start, so none is dropped whatever its step.
+ */
+export function changesBeforePhases(phases: ReportPhases): ReportPhaseChange[][] {
+  const groups: ReportPhaseChange[][] = Array.from({ length: phases.phases.length + 1 }, () => []);
+  const sorted = [...(phases.changes ?? [])].sort((a, b) => a.step - b.step);
+  for (const change of sorted) {
+    const k = phases.phases.findIndex((p) => p.start >= change.step);
+    groups[k < 0 ? phases.phases.length : k].push(change);
+  }
+  return groups;
+}
+
+/** One boundary's sentence, with its confidence (the change's own, else the boundary's). */
+function boundaryRow(change: ReportPhaseChange, phases: ReportPhases, columns: number): string {
+  const b = phases.boundaries.indexOf(change.step);
+  const confidence = change.confidence ?? (b >= 0 ? phases.confidence?.[b] : undefined);
+  const conf = typeof confidence === 'number' ? ` (confidence ${confidence.toFixed(2)})` : '';
+  const metrics = change.metrics.length
+    ? `<details><summary>Metrics that changed most</summary><ul class="change-metrics">${change.metrics.map((m) => `<li>${esc(metricTitle(m.metric))}: level jump ${esc(fmt(m.levelJump))}, slope ${esc(fmt(m.slopeBefore))} → ${esc(fmt(m.slopeAfter))}${typeof m.share === 'number' ? `, ${Math.round(100 * m.share)}% of the change` : ''}</li>`).join('')}</ul></details>`
+    : '';
+  return `<tr class="boundary"><td></td><td colspan="${columns - 1}"><span class="boundary-step">Boundary at step ${esc(change.step.toLocaleString('en-US'))}:</span> ${esc(change.summary)}${esc(conf)}${metrics}</td></tr>`;
+}
+
+/** The details cell of a phase: why its label, which boundaries merged into it, its statistics (folded). */
+function phaseDetails(p: ReportPhase): string {
+  const parts: string[] = [];
+  if (p.reason) parts.push(`<p class="reason">${esc(p.reason)}</p>`);
+  if (p.merged?.length) parts.push(`<p class="merged">Merged (same label on both sides): ${p.merged.map((m) => `step ${esc(m.step.toLocaleString('en-US'))} (${esc(m.reason)})`).join('; ')}</p>`);
+  const stats = Object.entries(p.stats ?? {});
+  if (stats.length) parts.push(`<details><summary>${stats.length} statistic${stats.length === 1 ? '' : 's'}</summary><ul class="stats">${stats.map(([k, v]) => `<li><span class="key">${esc(metricTitle(k))}</span> <span class="num">${esc(fmt(v))}</span></li>`).join('')}</ul></details>`);
+  return parts.join('');
 }
 
 function chipList(ids: string[]): string {
@@ -414,8 +461,24 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
 ul.notes { margin: 12px 0 0; padding-left: 20px; }
 table { border-collapse: collapse; font-size: 14px; }
-table.phases th, table.phases td { padding: 5px 12px 5px 0; border-bottom: 1px solid var(--line); text-align: left; }
+table.phases { width: 100%; table-layout: fixed; }
+table.phases th, table.phases td { padding: 5px 12px 5px 0; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 table.phases th { font-weight: 600; color: var(--muted); font-size: 13px; }
+table.phases col.col-num { width: 2.5em; }
+table.phases col.col-phase { width: 10.5em; }
+table.phases col.col-steps { width: 8em; }
+table.phases col.col-count { width: 7.5em; }
+table.phases col.col-conf { width: 7.5em; }
+table.phases td.details { font-size: 13px; color: #4a4a4a; }
+table.phases td.details p { margin: 0 0 3px; }
+table.phases td.details details summary { margin: 0; font-size: 12px; }
+table.phases tr.boundary td { font-size: 13px; color: #4a4a4a; background: #f6f7f9; border-bottom-style: dashed; }
+table.phases .boundary-step { font-weight: 600; color: var(--ink); }
+table.phases tr.boundary details { margin-top: 2px; }
+table.phases tr.boundary details summary { font-size: 12px; margin: 0; }
+ul.stats { list-style: none; margin: 4px 0 0; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(13em, 1fr)); gap: 1px 16px; font-size: 12px; }
+ul.stats .key { color: var(--muted); }
+ul.change-metrics { margin: 2px 0 0; padding-left: 18px; font-size: 12px; }
 td.num { font-variant-numeric: tabular-nums; }
 p.method { margin: 0 0 6px; color: var(--muted); font-size: 13px; }
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 7px; vertical-align: -1px; opacity: 0.8; }

@@ -3,7 +3,8 @@
  * and SVG / PNG figures from a `ReportData` (see types.ts for the input contract).
  */
 export type {
-  MetricValue, ReportCheckpoint, ReportData, ReportOptions, ReportOutput, ReportPhase, ReportPhases, ReportRoles,
+  MetricValue, ReportChangeMetric, ReportCheckpoint, ReportData, ReportMergedBoundary, ReportOptions, ReportOutput, ReportPhase,
+  ReportPhaseChange, ReportPhases, ReportRoles,
 } from './types.js';
 export { BEHAVIOUR_METRICS } from './types.js';
 export { writeReport, compileFigures, STATIC_FIGURES } from './write.js';
@@ -14,6 +15,8 @@ export {
 } from './specs.js';
 export { CollectingLogger, renderSvg, svgToPng, textInkFraction, toVega } from './render.js';
 export {
-  alignCommunities, alluvialLayout, communityFlows, layoutNodes, parseNodeId, rankNodes, rankings, strongestEdges,
-  type CommunityFlow, type LabelledCommunity, type NodeKind, type NodeLayout, type ParsedNode,
+  alignCommunities, alluvialLayout, communityFlows, layoutNodes, parseNodeId, phaseAbbreviations, placePhaseLabels, rankNodes,
+  rankings, stepPixel, strongestEdges,
+  type CommunityFlow, type LabelledCommunity, type NodeKind, type NodeLayout, type ParsedNode, type PhaseLabelPlacement,
 } from './derive.js';
+export { textWidth } from './theme.js';

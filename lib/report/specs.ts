@@ -10,12 +10,14 @@ import type { ReportData, ReportOptions } from './types.js';
 import { BEHAVIOUR_METRICS } from './types.js';
 import {
   alluvialLayout, boundaryMarkers, chooseStepScale, graphMetricNames, hasValues, layoutNodes, matrixRange,
-  metricOrNull, parseNodeId, phaseAt, phaseBands, rankings, rankRows, strengths, strongestEdges, symlogTicks,
-  type BoundaryMarker, type NodeLayout, type PhaseBand, type Role, type StepScale,
+  metricOrNull, parseNodeId, phaseAbbreviations, phaseAt, phaseBands, placePhaseLabels, rankings, rankRows, stepDomain,
+  stepPixel, strengths, strongestEdges, symlogTicks,
+  type BoundaryMarker, type NodeLayout, type PhaseBand, type PhaseLabelPlacement, type Role, type StepScale,
 } from './derive.js';
 import { clientHelpers } from './client.js';
 import {
-  baseConfig, COMMUNITY_SCHEME, INK, KIND_COLOURS, KIND_NAMES, KIND_SHAPES, metricTitle, MUTED, phaseColours, SERIES,
+  baseConfig, COMMUNITY_SCHEME, INK, KIND_COLOURS, KIND_NAMES, KIND_SHAPES, metricTitle, MUTED, PHASE_LABEL_FONT_SIZE,
+  phaseColours, SERIES, textWidth,
 } from './theme.js';
 
 /** A Vega-Lite spec as plain JSON (checked by the Vega-Lite compiler, whose warnings we keep). */
@@ -96,9 +98,7 @@ export function formatStep(step: number): string {
 const STEP_LABEL_EXPR = "datum.value >= 1e6 ? format(datum.value / 1e6, '~g') + 'M' : datum.value >= 1e3 ? format(datum.value / 1e3, '~g') + 'k' : format(datum.value, '~g')";
 
 function stepAxisEncoding(model: ReportModel, field: string, title: string | null = 'Training step'): VlSpec {
-  const lo = Math.min(...model.steps);
-  const hi = Math.max(...model.steps);
-  const domain = lo === hi ? [lo - 1, hi + 1] : [lo, hi];
+  const domain = stepDomain(model.steps);
   if (model.stepScale === 'symlog') {
     return {
       field, type: 'quantitative', title,
@@ -111,6 +111,20 @@ function stepAxisEncoding(model: ReportModel, field: string, title: string | nul
 
 function phaseColourEncoding(model: ReportModel, legend: VlSpec | null): VlSpec {
   return { field: 'label', type: 'nominal', title: 'Phase', scale: model.phaseScale, legend };
+}
+
+/** The phase legend above a row of panels (identical legends of panels sharing the scale merge into one). */
+const PHASE_LEGEND: VlSpec = { orient: 'top', direction: 'horizontal', symbolType: 'square', symbolOpacity: 0.5 };
+
+/**
+ * The phase legend when some bands carry a short form instead of their name: each entry then reads
+ * `exploration (E)`, so the short forms written in the figure can be looked up in the figure itself.
+ */
+function phaseLegendWithShortForms(model: ReportModel, placements: PhaseLabelPlacement[]): VlSpec {
+  if (!placements.some((p) => p.abbreviated)) return PHASE_LEGEND;
+  const short = phaseAbbreviations(model.phaseScale.domain);
+  const texts = model.phaseScale.domain.map((label) => `${label} (${short.get(label)})`);
+  return { ...PHASE_LEGEND, labelExpr: `${JSON.stringify(texts)}[indexof(${JSON.stringify(model.phaseScale.domain)}, datum.label)]` };
 }
 
 /** Light phase bands spanning the full height, with a tooltip naming the phase. */
@@ -148,12 +162,37 @@ function boundaryLayer(model: ReportModel, filter?: string): VlSpec {
   };
 }
 
-/** Phase names written just above the plot, at the left edge of each band. */
-function bandLabelLayer(model: ReportModel): VlSpec {
+/** Gap (px) between a band's edges and the phase name written in it. */
+const PHASE_LABEL_INSET = 2;
+
+/** Size (px) of one behaviour panel. */
+export const BEHAVIOUR_PANEL = { width: 250, height: 190 };
+
+/** The phase names above a behaviour panel: full, short or left out, so that none overlap (placePhaseLabels). */
+export function behaviourPhaseLabels(model: ReportModel): PhaseLabelPlacement[] {
+  return placePhaseLabels(
+    model.bands,
+    stepPixel(model.steps, model.stepScale, BEHAVIOUR_PANEL.width),
+    (text) => textWidth(text, PHASE_LABEL_FONT_SIZE),
+    phaseAbbreviations(model.phaseScale.domain),
+    PHASE_LABEL_INSET,
+  );
+}
+
+/** Phase names written just above the plot, inside each band (placements from behaviourPhaseLabels). */
+function bandLabelLayer(model: ReportModel, placements: PhaseLabelPlacement[]): VlSpec {
+  const bandOf = (p: PhaseLabelPlacement) => model.bands[p.index];
   return {
-    data: { values: model.bands },
-    mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 2, dy: -3, fontSize: 10, fontStyle: 'italic', color: MUTED },
-    encoding: { x: stepAxisEncoding(model, 'from'), y: { value: 0 }, text: { field: 'label' } },
+    data: { values: placements.map((p) => ({ from: p.from, text: p.text, label: p.label, start: bandOf(p).start, end: bandOf(p).end })) },
+    mark: { type: 'text', align: 'left', baseline: 'bottom', dx: PHASE_LABEL_INSET, dy: -3, fontSize: PHASE_LABEL_FONT_SIZE, fontStyle: 'italic', color: MUTED },
+    encoding: {
+      x: stepAxisEncoding(model, 'from'), y: { value: 0 }, text: { field: 'text' },
+      tooltip: [
+        { field: 'label', title: 'Phase' },
+        { field: 'start', title: 'First step', format: ',' },
+        { field: 'end', title: 'Last step', format: ',' },
+      ],
+    },
   };
 }
 
@@ -164,12 +203,15 @@ function bandLabelLayer(model: ReportModel): VlSpec {
 export function behaviourSpec(model: ReportModel): VlSpec | null {
   const metrics = BEHAVIOUR_METRICS.filter((m) => hasValues(model.data.checkpoints, m));
   if (metrics.length === 0) return null;
+  const placements = behaviourPhaseLabels(model);
+  const legend = phaseLegendWithShortForms(model, placements);
   const panels = metrics.map((metric) => {
     const values = model.data.checkpoints.map((ck) => ({
       step: ck.step, name: ck.name ?? `step ${ck.step}`, value: metricOrNull(ck.metrics[metric]), phase: phaseAt(model.data.phases, ck.step),
     }));
     const layers: VlSpec[] = [];
-    if (model.bands.length) layers.push(bandLayer(model, null), bandLabelLayer(model));
+    // Narrow bands have no name written above them: the legend names every phase's colour.
+    if (model.bands.length) layers.push(bandLayer(model, legend), bandLabelLayer(model, placements));
     if (model.boundaries.length) layers.push(boundaryLayer(model));
     layers.push({
       data: { values },
@@ -185,7 +227,7 @@ export function behaviourSpec(model: ReportModel): VlSpec | null {
         ],
       },
     });
-    return { width: 250, height: 190, layer: layers };
+    return { ...BEHAVIOUR_PANEL, layer: layers };
   });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -208,7 +250,7 @@ export function metricsSpec(model: ReportModel): VlSpec | null {
     }));
     const layers: VlSpec[] = [];
     // The colour scale is shared across panels, so identical legends merge into one.
-    if (model.bands.length) layers.push(bandLayer(model, { orient: 'top', direction: 'horizontal', symbolType: 'square', symbolOpacity: 0.5 }));
+    if (model.bands.length) layers.push(bandLayer(model, PHASE_LEGEND));
     if (model.boundaries.length) layers.push(boundaryLayer(model));
     layers.push({
       data: { values },
@@ -465,6 +507,32 @@ export function graphSubtitle(stats: { shown: number; nonZero: number; share: nu
   return `Strongest ${stats.shown} of ${stats.nonZero} edges (${(100 * stats.share).toFixed(0)}% of total weight); node size: in + out strength`;
 }
 
+/**
+ * Widest plot area of a single-view figure: with Vega's padding and axis overhang the figure stays
+ * inside the report's content column (1240 px page less margins), so nothing is cut off or scrolls.
+ */
+export const MAX_PLOT_WIDTH = 1080;
+
+/** Legend geometry, written into the legend so the column count below uses the numbers Vega draws with. */
+const LEGEND_ENTRY = { symbolSize: 100, labelOffset: 4, columnPadding: 10, labelFontSize: 11 };
+
+/**
+ * The community legend, below the plot in as many columns as fit its width: a legend at the right
+ * edge made the figure wider than the page, which cut it off. Label widths are bounded both by
+ * Vega's estimate without a canvas (0.8 em per character, what sizes the static figure) and by the
+ * widest font of the stack (what the browser draws).
+ */
+export function communityLegend(labels: string[], width: number): VlSpec {
+  const { symbolSize, labelOffset, columnPadding, labelFontSize } = LEGEND_ENTRY;
+  const labelWidth = Math.max(0, ...labels.map((l) => Math.max(textWidth(l, labelFontSize), 0.8 * l.length * labelFontSize)));
+  const entry = Math.sqrt(symbolSize) + labelOffset + Math.ceil(labelWidth) + columnPadding;
+  const fit = Math.max(1, Math.floor((width + columnPadding) / entry));
+  return {
+    orient: 'bottom', direction: 'horizontal', titleOrient: 'top', columns: Math.min(labels.length, fit),
+    symbolType: 'square', symbolOpacity: 1, ...LEGEND_ENTRY,
+  };
+}
+
 /** Alluvial diagram of communities across checkpoints (null when no checkpoint has communities). */
 export function communitiesSpec(model: ReportModel): VlSpec | null {
   const layout = alluvialLayout(model.data.checkpoints);
@@ -479,12 +547,13 @@ export function communitiesSpec(model: ReportModel): VlSpec | null {
   };
   const yMax = Math.max(...layout.bars.map((b) => b.y1));
   const y = { type: 'quantitative', title: null, scale: { domain: [0, yMax], reverse: true, nice: false, zero: false }, axis: null };
-  const colour = { field: 'label', type: 'nominal', title: 'Community', scale: { domain: labels, scheme: labels.length <= 10 ? 'tableau10' : COMMUNITY_SCHEME }, legend: labels.length <= 24 ? { orient: 'right', columns: labels.length > 12 ? 2 : 1, symbolType: 'square', symbolOpacity: 1 } : null };
+  const width = Math.max(520, Math.min(MAX_PLOT_WIDTH, columns * 78));
+  const colour = { field: 'label', type: 'nominal', title: 'Community', scale: { domain: labels, scheme: labels.length <= 10 ? 'tableau10' : COMMUNITY_SCHEME }, legend: labels.length <= 24 ? communityLegend(labels, width) : null };
   const bars = layout.bars.map((b) => ({ ...b, x0: b.column - layout.barHalfWidth, x1: b.column + layout.barHalfWidth, x: b.column, ym: (b.y0 + b.y1) / 2, showLabel: b.size >= Math.max(2, maxSize * 0.2) }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Community flows between checkpoints', subtitle: 'Bars: communities (height = number of components); ribbons: components moving between communities' },
-    width: Math.max(520, Math.min(1100, columns * 78)),
+    width,
     height: 300,
     layer: [
       {

@@ -8,6 +8,40 @@ import type { NodeKind } from './derive.js';
 /** Font stack: Helvetica-like first; Liberation Sans / DejaVu Sans on Debian (and for resvg). */
 export const FONT = "'Helvetica Neue', Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif";
 
+/**
+ * Advance widths of DejaVu Sans (its oblique has the same advances), in 1/1000 em rounded up, for
+ * the printable ASCII characters 32–126, as Chromium measures them. DejaVu Sans is the widest face
+ * of FONT (Helvetica, Arial and Liberation Sans are narrower glyph for glyph) and the one a bare
+ * Debian falls back to, so a width summed from it bounds the drawn text, in the browser and in the
+ * static PNG alike. Vega's own estimate without a canvas (0.8 em per character) is far wider and
+ * would abbreviate names that fit.
+ */
+const ASCII_ADVANCE = [
+  318, 401, 460, 838, 637, 951, 780, 275, 391, 391, 500, 838, 318, 361, 318, 337, 637, 637, 637, 637, 637, 637, 637, 637,
+  637, 637, 337, 337, 838, 838, 838, 531, 1000, 685, 687, 699, 771, 632, 576, 775, 752, 295, 295, 656, 558, 863, 749, 788,
+  604, 788, 695, 635, 611, 732, 685, 989, 686, 611, 686, 391, 337, 391, 838, 500, 500, 613, 635, 550, 635, 616, 353, 635,
+  634, 278, 278, 580, 278, 975, 634, 612, 635, 635, 412, 521, 393, 634, 592, 818, 592, 592, 525, 637, 337, 637, 838,
+];
+
+/**
+ * Drawn text is a little wider than its summed advances: browsers put glyphs on a 1/64 px grid and
+ * kern some pairs apart (Chromium draws "refinement" 0.2% wider than its advances), hence 3% more.
+ */
+const TEXT_WIDTH_SLACK = 1.03;
+
+/** Estimated width in px of one line of regular or italic text; a character outside ASCII counts 1 em. */
+export function textWidth(text: string, fontSize: number): number {
+  let em = 0;
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    em += code >= 32 && code <= 126 ? ASCII_ADVANCE[code - 32] / 1000 : 1;
+  }
+  return em * fontSize * TEXT_WIDTH_SLACK;
+}
+
+/** Font size (px) of the phase names written above the behaviour panels. */
+export const PHASE_LABEL_FONT_SIZE = 10;
+
 export const INK = '#2b2b2b';
 export const MUTED = '#6b6b6b';
 export const GRID = '#e6e6e6';
@@ -45,6 +79,7 @@ const PHASE_COLOURS: Record<string, string> = {
   exploration: '#e8a33d',
   consolidation: '#4e8fd0',
   refinement: '#59a14f',
+  'warm-up': '#c9c9c9',
 };
 const SPARE_PHASE_COLOURS = ['#b07aa1', '#e15759', '#76b7b2', '#9c755f', '#edc948', '#bab0ac'];
 

@@ -41,8 +41,42 @@ export interface ReportPhase {
   end: number;
   /** `exploration`, `consolidation`, `refinement` or any other label. */
   label: string;
-  /** Per-phase statistics, shown in the summary table's tooltip-free detail row. */
+  /** Per-phase statistics, shown in the phase table's folded details. */
   stats?: Record<string, MetricValue>;
+  /** Why the phase got its label (the label rule that fired, with its numbers); optional. */
+  reason?: string;
+  /** Boundaries removed inside this phase because the phases on both sides had the same label; optional. */
+  merged?: ReportMergedBoundary[];
+}
+
+export interface ReportMergedBoundary {
+  /** Step of the removed boundary. */
+  step: number;
+  reason: string;
+}
+
+/** What changed at one phase boundary (phases.json `changes`). */
+export interface ReportPhaseChange {
+  /** Step of the boundary (the first step of the phase after it). */
+  step: number;
+  /** Checkpoint index of that step. */
+  index: number;
+  /** One sentence: what changed at this boundary. */
+  summary: string;
+  confidence: number | null;
+  /** The metrics that changed most there, with their share of the change. */
+  metrics: ReportChangeMetric[];
+}
+
+/** One metric's change at a boundary; a number is null where phases.json had none (NaN). */
+export interface ReportChangeMetric {
+  metric: string;
+  /** Jump of the level at the boundary. */
+  levelJump: MetricValue;
+  slopeBefore: MetricValue;
+  slopeAfter: MetricValue;
+  /** Share of the whole change at this boundary, in [0, 1]. */
+  share: MetricValue;
 }
 
 export interface ReportPhases {
@@ -54,6 +88,10 @@ export interface ReportPhases {
   confidence?: number[];
   /** One line naming the detection method, shown in the summary. */
   method?: string;
+  /** One entry per boundary, saying what changed there; optional (older phases.json files lack it). */
+  changes?: ReportPhaseChange[];
+  /** The learning-rate warm-up left out of the phase search (drawn as a grey band before the first phase); optional. */
+  warmup?: { start: number; end: number; beforeStep: number } | null;
 }
 
 /**

@@ -5,7 +5,7 @@
  * silently anyway).
  */
 import { InputError } from '../util/errors.js';
-import type { MetricValue, ReportCheckpoint, ReportData } from './types.js';
+import type { MetricValue, ReportCheckpoint, ReportData, ReportPhaseChange, ReportPhases } from './types.js';
 
 export function validateReportData(data: ReportData, source = 'report data'): ReportData {
   const fail = (problem: string): never => {
@@ -72,11 +72,26 @@ export function validateReportData(data: ReportData, source = 'report data'): Re
       if (typeof p.start !== 'number' || typeof p.end !== 'number' || !(p.start <= p.end)) fail(`phases.phases[${k}] needs numeric start <= end, got ${p.start}..${p.end}`);
       if (typeof p.label !== 'string') fail(`phases.phases[${k}].label must be a string`);
       if (k > 0 && p.start < phases[k - 1].end) fail(`phases.phases[${k}] starts (${p.start}) before the previous phase ends (${phases[k - 1].end})`);
+      if (p.reason !== undefined && typeof p.reason !== 'string') fail(`phases.phases[${k}].reason must be a string`);
+      if (p.merged !== undefined) {
+        if (!Array.isArray(p.merged)) fail(`phases.phases[${k}].merged must be an array of { step, reason }`);
+        p.merged.forEach((m, j) => {
+          if (m === null || typeof m !== 'object' || !isFiniteNumber(m.step) || typeof m.reason !== 'string') fail(`phases.phases[${k}].merged[${j}] must be { step: number, reason: string }`);
+        });
+      }
     });
     if (confidence !== undefined && (!Array.isArray(confidence) || confidence.length !== boundaries.length)) {
       fail(`phases.confidence must have one value per boundary (${boundaries.length})`);
     }
+    const { warmup } = data.phases;
+    if (warmup !== undefined && warmup !== null) {
+      if (typeof warmup !== 'object' || !isFiniteNumber(warmup.start) || !isFiniteNumber(warmup.end) || !isFiniteNumber(warmup.beforeStep) || warmup.start > warmup.end) {
+        fail('phases.warmup must be null or { start, end, beforeStep } with numeric start <= end');
+      }
+      if (phases.length > 0 && warmup.end >= phases[0].start) fail(`phases.warmup ends (${warmup.end}) at or after the first phase starts (${phases[0].start})`);
+    }
   }
+  const cleanPhases = data.phases?.changes === undefined ? data.phases : { ...data.phases, changes: cleanChanges(data.phases.changes, fail) };
 
   if (data.roles !== undefined) {
     for (const kind of ['spreaders', 'gatherers'] as const) {
@@ -95,7 +110,34 @@ export function validateReportData(data: ReportData, source = 'report data'): Re
   if (data.summary !== undefined && (!Array.isArray(data.summary) || data.summary.some((s) => typeof s !== 'string'))) {
     fail('summary must be an array of strings');
   }
-  return { ...data, checkpoints };
+  return { ...data, checkpoints, ...(cleanPhases ? { phases: cleanPhases } : {}) };
+}
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/**
+ * `phases.changes` comes from phases.json, whose writer may leave numbers out (NaN has no JSON
+ * form): a missing confidence becomes null, missing metrics an empty list, a missing number in a
+ * metric null (shown as —). Only what the table cannot show at all (no step, no summary) fails.
+ */
+function cleanChanges(changes: ReportPhaseChange[], fail: (problem: string) => never): NonNullable<ReportPhases['changes']> {
+  if (!Array.isArray(changes)) fail('phases.changes must be an array (one entry per boundary)');
+  return changes.map((c, k) => {
+    const where = `phases.changes[${k}]`;
+    if (c === null || typeof c !== 'object') fail(`${where} must be an object`);
+    if (!isFiniteNumber(c.step)) fail(`${where}.step must be a finite number`);
+    if (typeof c.summary !== 'string') fail(`${where}.summary must be a string`);
+    if (c.confidence !== undefined && c.confidence !== null && typeof c.confidence !== 'number') fail(`${where}.confidence must be a number or null`);
+    if (c.metrics !== undefined && !Array.isArray(c.metrics)) fail(`${where}.metrics must be an array`);
+    const metrics = (c.metrics ?? []).map((m, j) => {
+      if (m === null || typeof m !== 'object' || typeof m.metric !== 'string') fail(`${where}.metrics[${j}].metric must be a string`);
+      const num = (v: unknown): MetricValue => (isFiniteNumber(v) ? v : null);
+      return { metric: m.metric, levelJump: num(m.levelJump), slopeBefore: num(m.slopeBefore), slopeAfter: num(m.slopeAfter), share: num(m.share) };
+    });
+    return { ...c, confidence: isFiniteNumber(c.confidence) ? c.confidence : null, metrics };
+  });
 }
 
 function cleanRecord(

@@ -22,7 +22,7 @@ const DOCUMENTED_DEFAULTS = {
   task: { prompts: null, nPrompts: 8, halfLen: null, seed: 0, tokenRange: null },
   influence: { ablation: 'zero', measure: 'cosine', positions: 'all', lossPositions: null, seed: 0, bootstrapResamples: 1000 },
   graph: { logits: 'keep', normalize: 'none', distance: 'inverse', rolesK: 5, louvainSeed: 0 },
-  phases: { method: 'pelt', axis: 'auto', penalty: null, minSize: 3 },
+  phases: { method: 'pelt', model: 'linear', warmup: 'auto', axis: 'auto', penalty: null, minSize: 3, bootstrap: { replicates: 100, seed: 0 } },
   report: { figures: true },
   backend: 'wasm',
   workers: 0,
@@ -53,6 +53,15 @@ describe('experiment config: resolveExperimentConfig', () => {
     expect(d.workers).to.equal(2);
   });
 
+  it('merges the phases.bootstrap sub-object key by key', () => {
+    const c = resolveExperimentConfig({ phases: { bootstrap: { replicates: 20 } } }, 'x.json');
+    expect(c.phases).to.deep.equal({ ...DOCUMENTED_DEFAULTS.phases, bootstrap: { replicates: 20, seed: 0 } });
+    const d = resolveExperimentConfig({ phases: { bootstrap: { seed: 3 }, minSize: 4 } }, '--flags', c);
+    expect(d.phases).to.deep.equal({ ...DOCUMENTED_DEFAULTS.phases, minSize: 4, bootstrap: { replicates: 20, seed: 3 } });
+    // The defaults themselves are not changed.
+    expect(resolveExperimentConfig({}, 'x.json').phases.bootstrap).to.deep.equal({ replicates: 100, seed: 0 });
+  });
+
   it('refuses unknown keys, naming the source and the key', () => {
     const top = thrown(() => resolveExperimentConfig({ nPrompts: 3 }, 'my.json'));
     expect(top).to.be.instanceOf(InputError);
@@ -75,6 +84,9 @@ describe('experiment config: resolveExperimentConfig', () => {
     [{ influence: { measure: 'l1' } }, /"influence\.measure" must be one of cosine, relative_l2, kl, got "l1"/],
     [{ influence: { positions: '5-9' } }, /"influence\.positions" .*got "5-9"/],
     [{ influence: { lossPositions: 'all of them' } }, /"influence\.lossPositions" .*got "all of them"/],
+    [{ phases: { bootstrap: 100 } }, /"phases\.bootstrap" must be an object, got 100/],
+    [{ phases: { bootstrap: { replicates: -1 } } }, /"phases\.bootstrap\.replicates" must be an integer >= 0, got -1/],
+    [{ phases: { bootstrap: { resamples: 10 } } }, /unknown setting "phases\.bootstrap\.resamples" \(known: replicates, seed\)/],
   ];
   for (const [value, problem] of badValues) {
     it(`refuses ${JSON.stringify(value)} with a message naming the file and the key`, () => {
@@ -165,6 +177,9 @@ describe('experiment config: the command line', function () {
       [['--half-len', '100'], /^--half-len: .*128/], // 201-token prompts, the model's context is 128
       [['--penalty', 'abc'], /^--penalty: /],
       [['--min-size', '0'], /^--min-size: /],
+      [['--min-size', '2'], /^phases\.minSize: must be at least 3 with the linear phase model/],
+      [['--phase-model', 'cubic'], /^--phase-model: "phases\.model" must be one of linear, constant/],
+      [['--warmup', 'soon'], /^--warmup: /],
       [['--backend', 'tpu'], /^--backend: .*tpu/],
       [['--measure', 'l1'], /^--measure: .*l1/],
       [['--ablation', 'bogus'], /^--ablation: .*bogus/],
@@ -184,7 +199,7 @@ describe('experiment config: the command line', function () {
       task: { nPrompts: 3, halfLen: 6 },
       influence: { measure: 'relative_l2', bootstrapResamples: 50 },
       graph: { rolesK: 3 },
-      phases: { minSize: 2 },
+      phases: { minSize: 2, model: 'constant' },
       report: { figures: false },
       workers: 1,
     });
@@ -201,7 +216,7 @@ describe('experiment config: the command line', function () {
       task: { prompts: null, nPrompts: 2, halfLen: 6, seed: 5, tokenRange: null },
       influence: { ablation: 'mean', measure: 'relative_l2', positions: 'all', lossPositions: null, seed: 5, bootstrapResamples: 50 },
       graph: { logits: 'keep', normalize: 'none', distance: 'inverse', rolesK: 3, louvainSeed: 0 },
-      phases: { method: 'pelt', axis: 'auto', penalty: null, minSize: 1 },
+      phases: { method: 'pelt', model: 'constant', warmup: 'auto', axis: 'auto', penalty: null, minSize: 1, bootstrap: { replicates: 100, seed: 0 } },
       report: { figures: false },
       backend: 'wasm',
       strict: false,

@@ -78,14 +78,16 @@ export function makeCheckpointSeries(dir: string, n: number, options: SeriesOpti
 
 /**
  * Experiment settings that keep a run on the fixture series quick (a few seconds per checkpoint
- * on one core): 2 prompts of half-length 8, 100 bootstrap resamples, no static figures, wasm.
- * `overrides` are merged one level deep.
+ * on one core): 2 prompts of half-length 8, 100 bootstrap resamples, no static figures, wasm;
+ * phases of the piecewise-constant model with 2 checkpoints at least, so that the few fixture
+ * checkpoints still hold phases (the linear model needs 3 a phase). `overrides` are merged one
+ * level deep.
  */
 export function fastExperimentSettings(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const settings: Record<string, unknown> = {
     task: { nPrompts: 2, halfLen: 8, seed: 0 },
     influence: { bootstrapResamples: 100 },
-    phases: { minSize: 2 },
+    phases: { minSize: 2, model: 'constant' },
     report: { figures: false },
     backend: 'wasm',
   };

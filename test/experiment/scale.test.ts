@@ -15,7 +15,7 @@ import { compareResultDirs, fastExperimentSettings, listFiles, makeCheckpointSer
 
 const STEPS = [0, 1000, 2000, 3000, 4000, 5000];
 /** The per-checkpoint files every complete run holds, and the series-level ones. */
-const PER_CHECKPOINT = STEPS.flatMap((s) => [`graphs/${s}.gexf`, `influence/${s}.json`, `records/${s}.json`]);
+const PER_CHECKPOINT = STEPS.flatMap((s) => [`graphs/${s}.gexf`, `influence/${s}.json`, `records/${s}.json`, `replicates/${s}.json`]);
 const SERIES_FILES = ['manifest.json', 'metrics.csv', 'nodes.csv', 'phases.json', 'plan.json', 'report.html'];
 const FIGURES = ['behaviour', 'communities', 'graph', 'heatmap', 'metrics', 'roles'].flatMap((f) => [`figures/${f}.svg`, `figures/${f}.png`]);
 

@@ -3,10 +3,11 @@ import {
   binarySegmentation,
   defaultPenalty,
   detectChangePoints,
-  L2Cost,
+
   optimalPartitioning,
   pelt,
 } from '../../lib/phases/changepoints.js';
+import { L2Cost } from '../../lib/phases/costs.js';
 import { Rng } from '../../lib/util/rng.js';
 import { linearSteps, noiseSeries, plantedSeries, pythiaSteps } from './synthetic.js';
 import type { Planted } from './synthetic.js';
@@ -124,25 +125,36 @@ describe('phases/changepoints: L2 cost and search', () => {
 });
 
 describe('phases/changepoints: default penalty', () => {
-  it('follows the documented formula (values computed by hand)', () => {
+  it('follows the documented formula for the constant model (values computed by hand)', () => {
     // n = 20, d = 1: c = 19·18/(17·15), x = ln 20 + 4, β = c(1 + 2√x + 2x)
-    expect(defaultPenalty(20, 1)).to.be.closeTo(27.20087460791968, 1e-9);
-    expect(defaultPenalty(154, 8)).to.be.closeTo(44.528714089860145, 1e-9);
-    expect(defaultPenalty(60, 6)).to.be.closeTo(39.4338409514505, 1e-9);
+    expect(defaultPenalty(20, 1, 'constant')).to.be.closeTo(27.20087460791968, 1e-9);
+    expect(defaultPenalty(154, 8, 'constant')).to.be.closeTo(44.528714089860145, 1e-9);
+    expect(defaultPenalty(60, 6, 'constant')).to.be.closeTo(39.4338409514505, 1e-9);
+  });
+
+  it('counts two parameters per metric for the linear model (the default)', () => {
+    // n = 20, d = 1: ν = 18, c = 18·17/(16·14), p = 2, x = ln 20 + 4, β = c(2 + 2√(2x) + 2x)
+    const x = Math.log(20) + 4;
+    const c = (18 * 17) / (16 * 14);
+    expect(defaultPenalty(20, 1, 'linear')).to.be.closeTo(c * (2 + 2 * Math.sqrt(2 * x) + 2 * x), 1e-12);
+    expect(defaultPenalty(20, 1, 'linear')).to.be.closeTo(32.0651, 1e-4);
+    expect(defaultPenalty(154, 8)).to.equal(defaultPenalty(154, 8, 'linear'));
   });
 
   it('grows much slower than linearly in d beyond the χ² mean', () => {
-    // The margin above d grows like √d, so doubling d from 10 to 20 adds far less than 2× the margin.
-    const margin = (d: number): number => defaultPenalty(100, d) - d * 1.0;
+    // The margin above p grows like √p, so doubling d from 10 to 20 adds far less than 2× the margin.
+    const margin = (d: number): number => defaultPenalty(100, d, 'constant') - d * 1.0;
     expect(margin(20) / margin(10)).to.be.lessThan(1.6);
+    const linearMargin = (d: number): number => defaultPenalty(100, d, 'linear') - d * 2.0;
+    expect(linearMargin(20) / linearMargin(10)).to.be.lessThan(1.6);
   });
 });
 
-describe('phases/changepoints: planted change points (acceptance)', () => {
+describe('phases/changepoints: planted level shifts, constant model', () => {
   const check = (p: Planted, steps: number[], method: 'pelt' | 'binseg' = 'pelt'): void => {
     const data = plantedSeries(p);
     expect(steps.length).to.equal(p.n);
-    const found = detectChangePoints(data, { method }).boundaries;
+    const found = detectChangePoints(data, { method, model: 'constant' }).boundaries;
     const label = `seed ${p.seed}: planted ${p.boundaries}, found ${found}`;
     expect(found.length, label).to.equal(p.boundaries.length);
     p.boundaries.forEach((b, i) => expect(Math.abs(found[i] - b), label).to.be.at.most(1));
@@ -180,7 +192,7 @@ describe('phases/changepoints: planted change points (acceptance)', () => {
     for (const n of [20, 45, 154]) {
       for (const d of [1, 5, 20]) {
         for (const seed of [1, 2, 3, 4, 5]) {
-          const found = detectChangePoints(noiseSeries(n, d, 1000 * n + 10 * d + seed)).boundaries;
+          const found = detectChangePoints(noiseSeries(n, d, 1000 * n + 10 * d + seed), { model: 'constant' }).boundaries;
           expect(found, `n=${n} d=${d} seed=${seed}`).to.deep.equal([]);
         }
       }
@@ -189,8 +201,8 @@ describe('phases/changepoints: planted change points (acceptance)', () => {
 
   it('stationary noise gives no boundary with binary segmentation or a minimum size of 1', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
-      expect(detectChangePoints(noiseSeries(60, 4, 77 + seed), { method: 'binseg' }).boundaries).to.deep.equal([]);
-      expect(detectChangePoints(noiseSeries(60, 4, 88 + seed), { minSize: 1 }).boundaries).to.deep.equal([]);
+      expect(detectChangePoints(noiseSeries(60, 4, 77 + seed), { method: 'binseg', model: 'constant' }).boundaries).to.deep.equal([]);
+      expect(detectChangePoints(noiseSeries(60, 4, 88 + seed), { minSize: 1, model: 'constant' }).boundaries).to.deep.equal([]);
     }
   });
 });
@@ -209,7 +221,7 @@ describe('phases/changepoints: detectChangePoints', () => {
   it('drops constant metrics and reports segment means in the input units', () => {
     const rng = new Rng(5);
     const data = Array.from({ length: 30 }, (_, t) => [42, (t < 15 ? 10 : 20) + rng.normal() * 0.5]);
-    const r = detectChangePoints(data);
+    const r = detectChangePoints(data, { model: 'constant' });
     expect(r.dropped).to.deep.equal([{ column: 0, reason: 'constant over all checkpoints' }]);
     expect(r.used).to.deep.equal([1]);
     expect(r.boundaries).to.deep.equal([15]);
@@ -232,5 +244,9 @@ describe('phases/changepoints: detectChangePoints', () => {
     expect(() => detectChangePoints(data, { minSize: 0 })).to.throw(/minSize/);
     expect(() => detectChangePoints(data, { penalty: -1 })).to.throw(/penalty/);
     expect(() => detectChangePoints(data, { method: 'x' as 'pelt' })).to.throw(/method/);
+    expect(() => detectChangePoints(data, { model: 'x' as 'linear' })).to.throw(/model/);
+    expect(() => detectChangePoints(data, { minSize: 2 })).to.throw(/at least 3 with the linear model/);
+    expect(() => detectChangePoints(data, { noise: 'pink' as 'white' })).to.throw(/noise/);
+    expect(() => detectChangePoints(data, { x: [1, 2, 3] })).to.throw(/x/);
   });
 });

@@ -3,9 +3,10 @@ import { LABEL_RULES, labelPhases, matrixDistance, segmentStats } from '../../li
 import type { DynamicsSeries, PhaseStats } from '../../lib/phases/labels.js';
 
 /** A phase's statistics with only what the label rules read set. */
-function phase(p: { checkpoints?: number; graphChange?: number | null; metricChange?: number | null; roleVolatility?: number | null; giniChange?: number | null }): PhaseStats {
+function phase(p: { checkpoints?: number; trendSpeed?: number | null; graphChange?: number | null; metricChange?: number | null; roleVolatility?: number | null; giniChange?: number | null; topShareChange?: number | null }): PhaseStats {
   return {
     checkpoints: p.checkpoints ?? 10,
+    trendSpeed: p.trendSpeed ?? null,
     graphChange: p.graphChange ?? null,
     metricChange: p.metricChange ?? null,
     speed: null,
@@ -18,8 +19,9 @@ function phase(p: { checkpoints?: number; graphChange?: number | null; metricCha
     giniMean: null,
     giniChange: p.giniChange ?? null,
     topShareMean: null,
-    topShareChange: null,
+    topShareChange: p.topShareChange ?? null,
     relativeSpeed: null,
+    relativeGraphChange: null,
     relativeVolatility: null,
     activity: null,
     unavailable: {},
@@ -27,54 +29,60 @@ function phase(p: { checkpoints?: number; graphChange?: number | null; metricCha
 }
 
 describe('phases/labels: label rules on constructed phases', () => {
-  it('fast and volatile → exploration, middling → consolidation, slow and stable → refinement', () => {
+  it('fast and volatile → exploration, concentrating → consolidation, slow and stable → refinement', () => {
     const labelled = labelPhases([
-      phase({ graphChange: 1.0, roleVolatility: 0.8 }),
-      phase({ graphChange: 0.35, roleVolatility: 0.3 }),
-      phase({ graphChange: 0.05, roleVolatility: 0.02 }),
+      phase({ trendSpeed: 2, graphChange: 1.0, roleVolatility: 0.8 }),
+      phase({ trendSpeed: 0.5, graphChange: 0.35, roleVolatility: 0.3, giniChange: 0.05 }),
+      phase({ trendSpeed: 0.1, graphChange: 0.05, roleVolatility: 0.02, giniChange: 0.001 }),
     ]);
     expect(labelled.map((l) => l.label)).to.deep.equal(['exploration', 'consolidation', 'refinement']);
-    // activity = mean(speed / fastest, volatility / most volatile)
-    expect(labelled[1].stats.relativeSpeed).to.be.closeTo(0.35, 1e-12);
+    // activity = mean(speed / fastest, graph change / largest, volatility / most volatile)
+    expect(labelled[1].stats.relativeSpeed).to.be.closeTo(0.25, 1e-12);
+    expect(labelled[1].stats.relativeGraphChange).to.be.closeTo(0.35, 1e-12);
     expect(labelled[1].stats.relativeVolatility).to.be.closeTo(0.375, 1e-12);
-    expect(labelled[1].stats.activity).to.be.closeTo(0.3625, 1e-12);
-    expect(labelled[2].stats.activity).to.be.closeTo((0.05 + 0.025) / 2, 1e-12);
-    expect(labelled[0].stats.speedSource).to.equal('graphChange');
+    expect(labelled[1].stats.activity).to.be.closeTo((0.25 + 0.35 + 0.375) / 3, 1e-12);
+    expect(labelled[2].stats.activity).to.be.closeTo((0.05 + 0.05 + 0.025) / 3, 1e-12);
+    expect(labelled[0].stats.speedSource).to.equal('trendSpeed');
     expect(labelled[0].reason).to.match(/activity 1\.00/);
+    expect(labelled[1].reason).to.match(/Gini coefficient rises by 0\.050 >= 0\.02/);
+    expect(labelled[2].reason).to.match(/slow change and stable roles/);
   });
 
   it('the thresholds are inclusive for exploration and exclusive for refinement', () => {
     const labelled = labelPhases([
-      phase({ graphChange: 1 }),
-      phase({ graphChange: LABEL_RULES.exploration }),
-      phase({ graphChange: LABEL_RULES.refinement }),
-      phase({ graphChange: LABEL_RULES.refinement - 1e-9 }),
+      phase({ trendSpeed: 1 }),
+      phase({ trendSpeed: LABEL_RULES.exploration }),
+      phase({ trendSpeed: LABEL_RULES.refinement }),
+      phase({ trendSpeed: LABEL_RULES.refinement - 1e-9 }),
     ]);
     expect(labelled.map((l) => l.label)).to.deep.equal(['exploration', 'exploration', 'consolidation', 'refinement']);
+    expect(labelled[2].reason).to.match(/change slowing and roles settling/);
   });
 
-  it('a slow phase in which influence still concentrates is consolidation, not refinement', () => {
+  it('a slow phase in which influence still concentrates is consolidation, by the Gini or the top-10% share', () => {
     const labelled = labelPhases([
-      phase({ graphChange: 1, giniChange: 0.01 }),
-      phase({ graphChange: 0.1, giniChange: 0.08 }),
-      phase({ graphChange: 0.1, giniChange: 0.01 }),
+      phase({ trendSpeed: 1, giniChange: 0.01 }),
+      phase({ trendSpeed: 0.1, giniChange: 0.03 }),
+      phase({ trendSpeed: 0.1, giniChange: 0.01, topShareChange: 0.04 }),
+      phase({ trendSpeed: 0.1, giniChange: 0.019, topShareChange: -0.1 }),
     ]);
-    expect(labelled.map((l) => l.label)).to.deep.equal(['exploration', 'consolidation', 'refinement']);
+    expect(labelled.map((l) => l.label)).to.deep.equal(['exploration', 'consolidation', 'consolidation', 'refinement']);
     expect(labelled[1].reason).to.match(/Gini/);
+    expect(labelled[2].reason).to.match(/top-10% share rises by 0\.040/);
   });
 
   it('stable roles pull a fast phase down: speed 0.6 with volatility 0.1 of the maximum → consolidation', () => {
     const labelled = labelPhases([
-      phase({ graphChange: 1, roleVolatility: 1 }),
-      phase({ graphChange: 0.6, roleVolatility: 0.1 }),
+      phase({ trendSpeed: 1, roleVolatility: 1 }),
+      phase({ trendSpeed: 0.6, roleVolatility: 0.1 }),
     ]);
     expect(labelled[1].stats.activity).to.be.closeTo(0.35, 1e-12);
     expect(labelled[1].label).to.equal('consolidation');
   });
 
-  it('uses the metric change when a phase has no graph change, and custom thresholds', () => {
+  it('uses the metric change when no phase has a fitted trend, and custom thresholds', () => {
     const labelled = labelPhases(
-      [phase({ graphChange: 1, metricChange: 2 }), phase({ graphChange: null, metricChange: 1.2 })],
+      [phase({ metricChange: 2 }), phase({ metricChange: 1.2 })],
       { exploration: 0.7 },
     );
     expect(labelled[1].stats.speedSource).to.equal('metricChange');
@@ -82,9 +90,15 @@ describe('phases/labels: label rules on constructed phases', () => {
     expect(labelled[1].label).to.equal('consolidation');
   });
 
+  it('a graph change known in only some phases is left out of every activity', () => {
+    const labelled = labelPhases([phase({ trendSpeed: 1, graphChange: 0.1 }), phase({ trendSpeed: 0.1, graphChange: null })]);
+    expect(labelled[0].stats.relativeGraphChange).to.equal(null);
+    expect(labelled[1].stats.activity).to.be.closeTo(0.1, 1e-12);
+  });
+
   it('a single phase, or one without any speed, is undetermined', () => {
-    expect(labelPhases([phase({ graphChange: 1 })])[0].label).to.equal('undetermined');
-    const labelled = labelPhases([phase({ graphChange: 1 }), phase({ checkpoints: 1 })]);
+    expect(labelPhases([phase({ trendSpeed: 1 })])[0].label).to.equal('undetermined');
+    const labelled = labelPhases([phase({ trendSpeed: 1 }), phase({ checkpoints: 1 })]);
     expect(labelled[1].label).to.equal('undetermined');
     expect(labelled[0].label).to.equal('exploration');
   });

@@ -65,8 +65,10 @@ export function componentIds(): string[] {
 
 /**
  * A synthetic training run with three planted phases over `steps` (boundaries at checkpoint
- * indices b1, b2): the influence matrix random-walks fast, then slower, then barely; the graph
- * metrics shift at both boundaries; loss_repeated drops and icl_score rises at b1 (the induction
+ * indices b1, b2), each as the label rules define it: exploration (the influence matrix
+ * random-walks fast, density climbs), consolidation (the matrix drifts slower while the three
+ * strongest spreaders' rows grow by 8% a checkpoint, so influence concentrates; modularity drifts
+ * down), refinement (it barely moves, the metrics are flat); the graph metrics shift at both boundaries; loss_repeated drops and icl_score rises at b1 (the induction
  * bump); at b1 the gatherers are reshuffled (the matrix columns are permuted); two communities
  * exchange one node back and forth; per-prompt values exist for the behaviour metrics.
  */
@@ -85,6 +87,12 @@ export function syntheticTraining(steps: number[], b1: number, b2: number, seed:
         const perm = ids.map((_, j) => (j * 7 + 3) % m);
         matrix = matrix.map((row) => perm.map((j) => row[j]));
       }
+      if (t >= b1 && t < b2) {
+        // consolidation: the three strongest spreaders gain influence steadily
+        const out = matrix.map((row) => row.reduce((a, b) => a + b, 0));
+        const strongest = out.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]).slice(0, 3).map(([, i]) => i);
+        matrix = matrix.map((row, i) => (strongest.includes(i) ? row.map((v) => v * 1.08) : row));
+      }
     }
     const phase = t < b1 ? 0 : t < b2 ? 1 : 2;
     const nodes: Record<string, Record<string, number>> = {};
@@ -102,8 +110,9 @@ export function syntheticTraining(steps: number[], b1: number, b2: number, seed:
     const iclPrompts = Array.from({ length: prompts }, () => (phase === 0 ? 0 : 1.2) + 0.1 * rng.normal());
     const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
     const metrics = {
-      density: 0.4 + 0.05 * phase + 0.01 * rng.normal(),
-      modularity: 0.3 - 0.03 * (phase === 2 ? 1 : 0) + 0.01 * rng.normal(),
+      // density climbs 1σ a checkpoint while exploring, modularity drifts down 0.5σ a checkpoint while consolidating
+      density: 0.4 + 0.05 * phase + (phase === 0 ? 0.01 * t : 0) + 0.01 * rng.normal(),
+      modularity: 0.3 - 0.03 * (phase === 2 ? 1 : 0) - (phase === 1 ? 0.005 * (t - b1) : 0) + 0.01 * rng.normal(),
       mean_path_length: 2.5 + 0.02 * rng.normal(),
       loss_repeated: mean(lossPrompts),
       icl_score: mean(iclPrompts),
@@ -115,4 +124,53 @@ export function syntheticTraining(steps: number[], b1: number, b2: number, seed:
     const communities = x === 0 ? [['L0H0', ...first], second] : [first, [...second, 'L0H0']];
     return { step, metrics, nodes, matrix: matrix.map((row) => row.slice()), nodeIds: ids, communities, perPrompt: { loss_repeated: lossPrompts, icl_score: iclPrompts } };
   });
+}
+
+/** The tiny model's grid: 47 checkpoints, 0 … 1600 (as `npm run experiment` saves them). */
+export function tinySteps(): number[] {
+  return linearSteps(47, 1600 / 46).map((s) => Math.round(s));
+}
+
+export interface PlantedTrend {
+  /** Training steps of the checkpoints and the time value of each on the detector's axis. */
+  steps: number[];
+  x: number[];
+  d: number;
+  /** Slope of every metric before the first knot, in σ per checkpoint (|slope| ≤ this, random sign). */
+  baseSlope: number;
+  /** Knots: checkpoint index where the new regime starts, slope change in σ per checkpoint at the knot (random sign per metric), level jump in σ (random sign). */
+  knots: { index: number; slopeChange: number; levelJump?: number }[];
+  seed: number;
+}
+
+/**
+ * [n][d] series that are piecewise linear on the axis x plus N(0, 1) noise, metric j scaled by
+ * 10^(−2 + 4j/(d−1)) and offset, so scales run from 0.01 to 100. A slope "per checkpoint" is
+ * measured at the place it applies: the base slope per average gap of x, a slope change per gap
+ * of x at its knot (on Pythia's grid the gaps of log-step shrink along the run, so the same
+ * change per unit of x would be ever smaller per checkpoint).
+ */
+export function plantedTrendSeries(p: PlantedTrend): number[][] {
+  const rng = new Rng(p.seed);
+  const n = p.x.length;
+  const meanGap = (p.x[n - 1] - p.x[0]) / (n - 1);
+  const scales = Array.from({ length: p.d }, (_, j) => 10 ** (p.d === 1 ? 0 : -2 + (4 * j) / (p.d - 1)));
+  const sign = (): number => (rng.uniform() < 0.5 ? -1 : 1);
+  const base = scales.map(() => (2 * rng.uniform() - 1) * p.baseSlope / meanGap);
+  const knots = p.knots.map((k) => ({
+    index: k.index,
+    at: p.x[k.index],
+    // the knot sits between checkpoints index − 1 and index; its local gap sets "per checkpoint"
+    slope: scales.map(() => (sign() * k.slopeChange) / (p.x[k.index] - p.x[k.index - 1])),
+    jump: scales.map(() => sign() * (k.levelJump ?? 0)),
+  }));
+  return p.x.map((xt, t) =>
+    scales.map((scale, j) => {
+      let level = base[j] * (xt - p.x[0]);
+      for (const k of knots) {
+        if (t >= k.index) level += k.jump[j] + k.slope[j] * (xt - p.x[k.index - 1]);
+      }
+      return scale * (7 + level + rng.normal());
+    }),
+  );
 }

@@ -8,9 +8,15 @@ import {
   alignCommunities, alluvialLayout, communityFlows, formatStep, layoutNodes, parseNodeId, rankNodes, strongestEdges,
   textInkFraction, validateReportData, writeReport, type ReportCheckpoint, type ReportData, type ReportOutput,
 } from '../../lib/report/index.js';
-import { chooseStepScale, phaseBands, symlogTicks } from '../../lib/report/derive.js';
+import * as vega from 'vega';
+import {
+  chooseStepScale, phaseAbbreviations, phaseBands, placePhaseLabels, stepPixel, symlogTicks, type PhaseBand, type PhaseLabelPlacement,
+} from '../../lib/report/derive.js';
+import { changesBeforePhases, renderHtml } from '../../lib/report/html.js';
+import { behaviourPhaseLabels, behaviourSpec, BEHAVIOUR_PANEL, buildModel, communitiesSpec, communityLegend } from '../../lib/report/specs.js';
+import { PHASE_LABEL_FONT_SIZE, textWidth } from '../../lib/report/theme.js';
 import { InputError, OptionError } from '../../lib/util/errors.js';
-import { syntheticReportData } from './synthetic.js';
+import { manyPhasesReportData, syntheticReportData } from './synthetic.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const GREY_CELL = '#f1f1f1'; // heatmap fill of a zero (no-edge) cell
@@ -70,6 +76,22 @@ describe('report: steps, phases, edges, ranks', () => {
     expect(bands.map((b) => [b.label, b.from, b.to])).to.deep.equal([['a', 0, 64], ['b', 64, 2000], ['c', 2000, 4000]]);
   });
 
+  it('draws the declared warm-up as a grey band before the first phase, and checks it', () => {
+    const phases = {
+      boundaries: [2000],
+      phases: [{ start: 64, end: 1000, label: 'exploration' }, { start: 2000, end: 4000, label: 'refinement' }],
+      warmup: { start: 0, end: 16, beforeStep: 30 },
+    };
+    const bands = phaseBands(phases);
+    expect(bands.map((b) => [b.index, b.label, b.from, b.to])).to.deep.equal([[0, 'warm-up', 0, 64], [1, 'exploration', 64, 2000], [2, 'refinement', 2000, 4000]]);
+    const data = syntheticReportData();
+    const first = data.checkpoints[0].step;
+    const second = data.checkpoints[1].step;
+    const withWarmup = { ...data, phases: { ...data.phases!, warmup: { start: first, end: data.phases!.phases[0].start + 1, beforeStep: second } } };
+    expect(() => validateReportData(withWarmup)).to.throw(InputError, /phases\.warmup ends .* at or after the first phase starts/);
+    expect(() => validateReportData({ ...data, phases: { ...data.phases!, warmup: { start: 5, end: 1 } as never } })).to.throw(InputError, /phases\.warmup must be null or/);
+  });
+
   it('selects the strongest edges by |weight| and reports their share', () => {
     const m = [
       [0, 0.5, -2],
@@ -108,6 +130,120 @@ describe('report: steps, phases, edges, ranks', () => {
     expect(rankNodes(nodes, ck(0, m, { nodeMetrics }), 'spreaders')).to.deep.equal(['B', 'A']);
     // One node missing the metric: fall back to the matrix.
     expect(rankNodes(nodes, ck(0, m, { nodeMetrics: { A: { out_strength: 0.1 } } }), 'spreaders')).to.deep.equal(['A']);
+  });
+});
+
+/** Bands of `count` phases whose boundaries are `steps` (labels cycling through `labels`). */
+function bandsOver(steps: number[], labels = ['exploration', 'consolidation', 'refinement']): PhaseBand[] {
+  return steps.slice(0, -1).map((from, k) => ({ index: k, label: labels[k % labels.length], from, to: steps[k + 1], start: from, end: steps[k + 1] }));
+}
+
+/** Overlap checks on placed phase names, with their extents measured afresh by textWidth. */
+function expectSeparateLabels(placed: PhaseLabelPlacement[], bands: PhaseBand[], x: (step: number) => number, width: number): void {
+  const measured = placed.map((p) => ({ ...p, x1: p.x0 + textWidth(p.text, PHASE_LABEL_FONT_SIZE) }));
+  measured.forEach((p, k) => {
+    expect(p.x1, `${p.text} (phase ${p.index}) as measured`).to.be.closeTo(placed[k].x1, 1e-9);
+    const band = bands[p.index];
+    // Inside its own band (and so inside the panel): never over a neighbour's band.
+    expect(p.x0, `${p.text} starts in its band`).to.be.at.least(x(band.from));
+    expect(p.x1, `${p.text} ends in its band`).to.be.at.most(x(band.to));
+    expect(p.x1).to.be.at.most(width);
+    if (k > 0) expect(p.x0, `${p.text} after ${measured[k - 1].text}`).to.be.greaterThan(measured[k - 1].x1);
+  });
+}
+
+describe('report: phase names above the panels', () => {
+  const measure = (text: string) => textWidth(text, PHASE_LABEL_FONT_SIZE);
+
+  it('maps steps to px exactly as the Vega scales of the step axis do (linear and symlog)', () => {
+    const steps = [0, 1, 2, 4, 64, 1000, 16000];
+    const symlog = vega.scale('symlog')().domain([0, 16000]).range([0, 250]);
+    const linear = vega.scale('linear')().domain([0, 16000]).range([0, 250]);
+    for (const s of [0, 1, 3, 64, 999, 16000]) {
+      expect(stepPixel(steps, 'symlog', 250)(s)).to.be.closeTo(symlog(s), 1e-9);
+      expect(stepPixel(steps, 'linear', 250)(s)).to.be.closeTo(linear(s), 1e-9);
+    }
+  });
+
+  it('estimates text width from per-character advances (non-ASCII counts 1 em)', () => {
+    expect(textWidth('', 10)).to.equal(0);
+    expect(textWidth('ii', 10)).to.be.closeTo(2 * 2.78 * 1.03, 1e-9); // DejaVu Sans i: 0.278 em, plus 3%
+    expect(textWidth('mm', 10)).to.be.greaterThan(textWidth('ii', 10) * 3);
+    expect(textWidth('→', 12)).to.be.closeTo(12 * 1.03, 1e-9);
+    expect(textWidth('exploration', 20)).to.be.closeTo(2 * textWidth('exploration', 10), 1e-9);
+  });
+
+  it('abbreviates phase labels to their shortest unique prefix, capitalised', () => {
+    expect([...phaseAbbreviations(['exploration', 'consolidation', 'refinement', 'exploration'])]).to.deep.equal([
+      ['exploration', 'E'], ['consolidation', 'C'], ['refinement', 'R'],
+    ]);
+    expect([...phaseAbbreviations(['exploration', 'expansion', 'a', 'ab'])]).to.deep.equal([
+      ['exploration', 'Expl'], ['expansion', 'Expa'], ['a', 'A'], ['ab', 'Ab'],
+    ]);
+    // Capitalisation would make two short forms equal: numbers instead.
+    expect([...phaseAbbreviations(['a', 'A'])]).to.deep.equal([['a', '1'], ['A', '2']]);
+  });
+
+  it('writes a full name where its band is wide enough, else the short form, else nothing', () => {
+    const bands = bandsOver([0, 100, 140, 141, 400]);
+    const x = (s: number) => s; // 1 px per step
+    const placed = placePhaseLabels(bands, x, measure);
+    expect(placed.map((p) => [p.index, p.text, p.abbreviated])).to.deep.equal([
+      [0, 'exploration', false], // 100 px band
+      [1, 'C', true], // 40 px: "consolidation" needs about 68
+      // phase 2 (1 px wide) gets nothing
+      [3, 'exploration', false],
+    ]);
+    expectSeparateLabels(placed, bands, x, 400);
+  });
+
+  it('never overlaps phase names, for many phases of any width, on symlog and linear axes', () => {
+    const cases: { steps: number[]; scale: 'linear' | 'symlog' }[] = [
+      // 60 phases, one checkpoint apart, on Pythia's schedule (0, 1, 2, 4, …, 512, 1000, …, 143000).
+      { steps: [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, ...Array.from({ length: 143 }, (_, k) => 1000 * (k + 1))].slice(0, 61), scale: 'symlog' },
+      // 200 one-step phases on a linear axis: every band is 1.25 px.
+      { steps: Array.from({ length: 201 }, (_, k) => k), scale: 'linear' },
+      // Irregular widths: squares, so bands grow from under 1 px to about 12 px.
+      { steps: Array.from({ length: 41 }, (_, k) => k * k), scale: 'linear' },
+    ];
+    for (const { steps, scale } of cases) {
+      const bands = bandsOver(steps);
+      const x = stepPixel(steps, scale, BEHAVIOUR_PANEL.width);
+      const placed = placePhaseLabels(bands, x, measure);
+      expectSeparateLabels(placed, bands, x, BEHAVIOUR_PANEL.width);
+      expect(placePhaseLabels(bands, x, measure)).to.deep.equal(placed); // deterministic
+    }
+  });
+
+  it('the behaviour figure draws exactly the placed names, and its legend spells out the short forms', () => {
+    const model = buildModel(manyPhasesReportData());
+    const placed = behaviourPhaseLabels(model);
+    expect(placed.length).to.be.within(3, model.bands.length - 1); // some names written, some left out
+    expect(placed.some((p) => p.abbreviated)).to.equal(true);
+    expectSeparateLabels(placed, model.bands, stepPixel(model.steps, model.stepScale, BEHAVIOUR_PANEL.width), BEHAVIOUR_PANEL.width);
+    const spec = behaviourSpec(model)!;
+    const panel = (spec.hconcat as { layer: { mark: { type: string }; data?: { values: { text: string }[] }; encoding: { fill?: { legend: { labelExpr?: string } } } }[] }[])[0];
+    const text = panel.layer.find((l) => l.mark.type === 'text')!;
+    expect(text.data!.values.map((v) => v.text)).to.deep.equal(placed.map((p) => p.text));
+    expect(panel.layer.find((l) => l.encoding.fill)!.encoding.fill!.legend.labelExpr).to.include('exploration (E)');
+  });
+});
+
+describe('report: community legend', () => {
+  it('sits below the plot in as many columns as fit the plot width', () => {
+    for (const count of [1, 4, 12, 24]) {
+      const labels = Array.from({ length: count }, (_, k) => `C${k + 1}`);
+      for (const width of [520, 800, 1080]) {
+        const legend = communityLegend(labels, width) as { orient: string; columns: number; symbolSize: number; labelOffset: number; columnPadding: number; labelFontSize: number };
+        expect(legend.orient).to.equal('bottom');
+        const widest = Math.max(...labels.map((l) => Math.max(textWidth(l, legend.labelFontSize), 0.8 * l.length * legend.labelFontSize)));
+        const entry = Math.sqrt(legend.symbolSize) + legend.labelOffset + widest + legend.columnPadding;
+        expect(legend.columns * entry - legend.columnPadding, `${count} labels in ${width} px`).to.be.at.most(width);
+        expect(legend.columns).to.be.within(1, count);
+      }
+    }
+    const spec = communitiesSpec(buildModel(manyPhasesReportData()))!;
+    expect(spec.width).to.be.at.most(1080);
   });
 });
 
@@ -159,6 +295,65 @@ describe('report: communities', () => {
     }
     // Every node flows between each pair of consecutive columns exactly once.
     expect(total).to.equal(data.nodes.length * (data.checkpoints.length - 1));
+  });
+});
+
+describe('report: phase table', () => {
+  const tableOf = (data: ReportData) => /<table class="phases">[\s\S]*?<\/table>/.exec(renderHtml({ model: buildModel(validateReportData(data)), specs: {}, figureDir: null }))![0];
+
+  it('has six columns whatever the number of statistics, with reasons, merged boundaries and folded statistics', () => {
+    const data = manyPhasesReportData();
+    const table = tableOf(data);
+    expect(table.match(/<th>/g)).to.have.length(6);
+    expect(table).to.include('<details><summary>15 statistics</summary>');
+    expect(table).to.include(data.phases!.phases[0].reason);
+    expect(table).to.include('Merged (same label on both sides): step 2 (exploration on both sides)');
+  });
+
+  it('shows what changed at each boundary, between the two phases, with its confidence', () => {
+    const data = manyPhasesReportData();
+    const table = tableOf(data);
+    const rows = table.split('<tr').slice(1);
+    const boundaryRows = rows.filter((r) => r.startsWith(' class="boundary"'));
+    expect(boundaryRows).to.have.length(data.phases!.boundaries.length);
+    // Boundary k sits right after phase k (1-based) and before phase k + 1.
+    const kinds = rows.filter((r) => /^ class="(phase|boundary)"/.test(r)).map((r) => (r.startsWith(' class="phase"') ? 'P' : 'B')).join('');
+    expect(kinds).to.equal(`P${'BP'.repeat(data.phases!.boundaries.length)}`);
+    const change = data.phases!.changes![1];
+    expect(boundaryRows[1]).to.include(`Boundary at step ${change.step.toLocaleString('en-US')}:</span> ${change.summary} (confidence 0.80)`);
+    // The first change has no confidence of its own: the boundary's (0.00) is shown.
+    expect(boundaryRows[0]).to.include('(confidence 0.00)');
+    expect(boundaryRows[0]).to.include('Modularity: level jump 1.8, slope 0.1 → 0.02, 60% of the change');
+  });
+
+  it('works without changes, merged boundaries, reasons or statistics (older phases.json)', () => {
+    const data = syntheticReportData();
+    for (const p of data.phases!.phases) delete p.stats;
+    const table = tableOf(data);
+    expect(table).to.not.include('class="boundary"');
+    expect(table).to.not.include('Details');
+    expect(table.match(/<th>/g)).to.have.length(5);
+    expect(table.match(/<tr class="phase">/g)).to.have.length(3);
+  });
+
+  it('places every change before the phase its boundary opens, keeping changes that match no phase start', () => {
+    const phases = { boundaries: [10, 20], phases: [{ start: 0, end: 5, label: 'a' }, { start: 10, end: 15, label: 'b' }, { start: 20, end: 30, label: 'c' }] };
+    const change = (step: number) => ({ step, index: 0, summary: `s${step}`, confidence: null, metrics: [] });
+    const groups = changesBeforePhases({ ...phases, changes: [change(20), change(10), change(12), change(40)] });
+    expect(groups.map((g) => g.map((c) => c.step))).to.deep.equal([[], [10], [12, 20], [40]]);
+    expect(changesBeforePhases(phases).every((g) => g.length === 0)).to.equal(true);
+  });
+
+  it('validates phases.changes: fills a missing confidence and metrics, rejects a change without a summary', () => {
+    const data = syntheticReportData();
+    const raw = { step: 64, index: 4, summary: 'x' } as unknown as NonNullable<NonNullable<ReportData['phases']>['changes']>[number];
+    data.phases!.changes = [raw];
+    expect(validateReportData(data).phases!.changes).to.deep.equal([{ step: 64, index: 4, summary: 'x', confidence: null, metrics: [] }]);
+    data.phases!.changes = [{ ...raw, summary: undefined as unknown as string }];
+    expect(() => validateReportData(data)).to.throw(InputError, /phases\.changes\[0\]\.summary must be a string/);
+    const merged = syntheticReportData();
+    merged.phases!.phases[1].merged = [{ step: 'x' as unknown as number, reason: 'r' }];
+    expect(() => validateReportData(merged)).to.throw(InputError, /phases\.phases\[1\]\.merged\[0\]/);
   });
 });
 
@@ -354,5 +549,114 @@ describe('report: writeReport on synthetic data, in a real browser', function ()
 
     expect(blocked).to.deep.equal([]);
     expect(problems).to.deep.equal([]);
+  });
+});
+
+describe('report: layout at 1280 px, many short phases, long phase details, 14 communities, in a real browser', function () {
+  let dir: string;
+  let data: ReportData;
+  let out: ReportOutput;
+  let browser: Browser | undefined;
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'cntlens-report-layout-'));
+    data = manyPhasesReportData();
+    out = await writeReport(data, dir);
+    if (!existsSync(CHROMIUM)) throw new Error(`headless Chromium not found at ${CHROMIUM} (Debian package: chromium)`);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (dir && !process.env.CNTLENS_KEEP_REPORT) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Rectangles that share area (touching edges do not count). */
+  const overlapping = (rects: { left: number; right: number; top: number; bottom: number; text: string }[]): string[] => {
+    const hits: string[] = [];
+    rects.forEach((a, i) => rects.slice(i + 1).forEach((b) => {
+      if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) hits.push(`${a.text} × ${b.text}`);
+    }));
+    return hits;
+  };
+
+  /** Phase names drawn in the behaviour figure under `root` (its only text marks), with their boxes and drawn widths. */
+  const phaseNameBoxes = (root: string) => Array.from(document.querySelectorAll(`${root} g.mark-text.role-mark text`)).map((el) => {
+    const r = el.getBoundingClientRect();
+    return { text: el.textContent ?? '', left: r.left, right: r.right, top: r.top, bottom: r.bottom, drawn: (el as SVGTextElement).getComputedTextLength() };
+  });
+
+  it('renders without warnings', () => {
+    expect(out.warnings).to.deep.equal([]);
+  });
+
+  it('report.html: the phase table, every figure and the page fit 1280 px; phase names do not overlap; the community legend is inside its figure', async () => {
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (msg) => { if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()}: ${msg.text()}`); });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    await page.goto(pathToFileURL(out.html).href);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+
+    // Unfold every statistic and boundary detail first: the table must fit with all of it shown.
+    await page.$$eval('table.phases details', (els) => els.forEach((el) => { (el as HTMLDetailsElement).open = true; }));
+    const table = await page.$eval('table.phases', (el) => ({
+      scrollWidth: el.scrollWidth, clientWidth: el.clientWidth, right: el.getBoundingClientRect().right,
+      container: el.parentElement!.getBoundingClientRect().right, rows: el.querySelectorAll('tr.boundary').length,
+    }));
+    expect(table.rows).to.equal(data.phases!.boundaries.length);
+    expect(table.scrollWidth, 'phase table scrolls sideways').to.be.at.most(table.clientWidth);
+    expect(table.right, 'phase table sticks out of its section').to.be.at.most(table.container);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), 'page scrolls sideways').to.be.at.most(1280);
+
+    // Each figure is as wide as its drawing, or wider: nothing is cut off at the right edge.
+    const figures = await page.$$eval('[data-figure]', (els) => els.map((el) => ({
+      name: el.getAttribute('data-figure'), svg: el.querySelector('svg')!.getBoundingClientRect().width, box: el.closest('figure')!.clientWidth,
+    })));
+    for (const f of figures) expect(f.svg, `${f.name}: drawing wider than its figure`).to.be.at.most(f.box);
+
+    const legend = await page.$eval('#fig-communities svg', (svg) => {
+      const s = svg.getBoundingClientRect();
+      const l = svg.querySelector('.role-legend')!.getBoundingClientRect();
+      return { svg: { left: s.left, right: s.right, top: s.top, bottom: s.bottom }, legend: { left: l.left, right: l.right, top: l.top, bottom: l.bottom } };
+    });
+    expect(legend.legend.right).to.be.at.most(legend.svg.right);
+    expect(legend.legend.bottom).to.be.at.most(legend.svg.bottom);
+    expect(legend.legend.left).to.be.at.least(legend.svg.left);
+
+    const names = await page.evaluate(phaseNameBoxes, '#fig-behaviour');
+    const placed = behaviourPhaseLabels(buildModel(data));
+    expect(names.map((n) => n.text)).to.deep.equal([0, 1, 2].flatMap(() => placed.map((p) => p.text))); // one set per panel
+    expect(overlapping(names)).to.deep.equal([]);
+    // The layout's width estimate bounds what the browser draws.
+    for (const n of names) expect(n.drawn, n.text).to.be.at.most(textWidth(n.text, PHASE_LABEL_FONT_SIZE));
+
+    await page.screenshot({ path: path.join(dir, 'layout-1280.png'), fullPage: true });
+    await page.close();
+    expect(problems).to.deep.equal([]);
+  });
+
+  it('static SVGs: the community legend lies inside the viewBox; the phase names do not overlap', async () => {
+    const page = await browser!.newPage({ viewport: { width: 1600, height: 900 } });
+    const svgFile = (name: string) => pathToFileURL(out.figures.find((f) => f.name === name)!.svg).href;
+    await page.goto(svgFile('communities'));
+    const box = await page.evaluate(() => {
+      const svg = document.documentElement as unknown as SVGSVGElement;
+      const view = svg.viewBox.baseVal;
+      const l = svg.querySelector('.role-legend')!.getBoundingClientRect();
+      const s = svg.getBoundingClientRect();
+      return { view: { width: view.width, height: view.height }, size: { width: s.width, height: s.height }, legend: { left: l.left - s.left, right: l.right - s.left, top: l.top - s.top, bottom: l.bottom - s.top } };
+    });
+    expect(box.size).to.deep.equal(box.view); // drawn at 1 px per unit, so client px are viewBox units
+    expect(box.legend.left).to.be.at.least(0);
+    expect(box.legend.top).to.be.at.least(0);
+    expect(box.legend.right).to.be.at.most(box.view.width);
+    expect(box.legend.bottom).to.be.at.most(box.view.height);
+
+    await page.goto(svgFile('behaviour'));
+    const names = await page.evaluate(phaseNameBoxes, 'svg');
+    expect(names.length).to.equal(3 * behaviourPhaseLabels(buildModel(data)).length);
+    expect(overlapping(names)).to.deep.equal([]);
+    await page.close();
   });
 });

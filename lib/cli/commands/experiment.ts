@@ -36,7 +36,11 @@ Task and influence:
   --loss-positions P    loss positions from:to (default: the repeated half)
   --plugin FILE         import FILE first (e.g. it registers an ablation type); repeatable
 Series:
-  --penalty X           change-point penalty (default: BIC-style, see README)
+  --phase-model M       phases as regimes with their own line per metric (linear, default) or
+                        their own level (constant)
+  --warmup N|auto       learning-rate warm-up steps left out of the phase search (default auto:
+                        the tiny model's warm-up for the default checkpoints, else 0)
+  --penalty X           change-point penalty (default: computed from n, d and the model, see README)
   --min-size N          minimum checkpoints per phase (default ${d.phases.minSize})
   --no-figures          skip the static SVG/PNG figures
 Running:
@@ -80,6 +84,8 @@ export const command: Command = {
         plugin: { type: 'string', multiple: true },
         penalty: { type: 'string' },
         'min-size': { type: 'string' },
+        'phase-model': { type: 'string' },
+        warmup: { type: 'string' },
         'no-figures': { type: 'boolean' },
         workers: { type: 'string' },
         shard: { type: 'string' },
@@ -109,6 +115,8 @@ export const command: Command = {
       ['--loss-positions', values['loss-positions'], (v: string) => ({ influence: { lossPositions: v } })],
       ['--penalty', penalty, (v: number) => ({ phases: { penalty: v } })],
       ['--min-size', toInt('--min-size', values['min-size']), (v: number) => ({ phases: { minSize: v } })],
+      ['--phase-model', values['phase-model'], (v: string) => ({ phases: { model: v } })],
+      ['--warmup', values.warmup === undefined || values.warmup === 'auto' ? values.warmup : toInt('--warmup', values.warmup), (v: string | number) => ({ phases: { warmup: v } })],
       ['--no-figures', values['no-figures'] || undefined, () => ({ report: { figures: false } })],
       ['--workers', toInt('--workers', values.workers), (v: number) => ({ workers: v })],
       ['--backend', values.backend, (v: string) => ({ backend: v })],
