@@ -19,6 +19,8 @@ import { headId, LOGITS_ID, mlpId } from '../lib/network/node-id.js';
 import { pagerank } from '../lib/network/pagerank.js';
 import { strengthAssortativity } from '../lib/network/assortativity.js';
 import { weightDistribution } from '../lib/network/weight-distribution.js';
+import { allowedEdges } from '../lib/network/null-models.js';
+import { roleZScores } from '../lib/network/role-z.js';
 import { Rng } from '../lib/util/rng.js';
 import type { ComponentGraph } from '../lib/network/types.js';
 
@@ -87,5 +89,32 @@ export async function run(): Promise<void> {
   for (const [name, fn] of rows) {
     const t = time(fn);
     process.stdout.write(`${name.padEnd(width)}  ${t.cold.toFixed(3).padStart(9)}  ${t.median.toFixed(3).padStart(9)}  ${t.max.toFixed(3).padStart(9)}\n`);
+  }
+  roleZBench();
+}
+
+// Structural null models (issue 12): roleZScores over a whole training run, 143 checkpoints
+// (Pythia's checkpoint count) of the 31-node graph, 200 null draws each (the default), for both
+// null kinds. What the run adds is the total; the issue asks for well under a minute.
+const CHECKPOINTS = 143;
+
+function roleZBench(): void {
+  const checkpoints = Array.from({ length: CHECKPOINTS }, (_c, i) => pythia14mInfluence(1000 + i));
+  const { nodes } = checkpoints[0];
+  const allowed = allowedEdges(nodes, { parallelResidual: true });
+  process.stdout.write(`\nroleZScores: ${CHECKPOINTS} checkpoints × 200 draws, ${nodes.length} nodes, ${allowed.length} allowed edges\n`);
+  process.stdout.write(`${'kind'.padEnd(6)}  ${'total s'.padStart(9)}  ${'median ms'.padStart(9)}  ${'max ms'.padStart(9)}\n`);
+  for (const kind of ['block', 'all'] as const) {
+    const samples: number[] = [];
+    const t0 = performance.now();
+    for (const { matrix } of checkpoints) {
+      const start = performance.now();
+      roleZScores(matrix, allowed, { nodes, kind });
+      samples.push(performance.now() - start);
+    }
+    const total = (performance.now() - t0) / 1000;
+    samples.sort((a, b) => a - b);
+    const median = samples[Math.floor(samples.length / 2)];
+    process.stdout.write(`${kind.padEnd(6)}  ${total.toFixed(2).padStart(9)}  ${median.toFixed(1).padStart(9)}  ${samples[samples.length - 1].toFixed(1).padStart(9)}\n`);
   }
 }

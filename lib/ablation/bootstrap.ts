@@ -81,3 +81,19 @@ export function bootstrapIntervals(samples: ArrayLike<number>[], options: Bootst
   }
   return { low, high };
 }
+
+/**
+ * The influence matrix of one prompt resample: counts[b] = how often prompt b is drawn (they sum
+ * to the prompt count); entry i→j = mean of edges[i][j] over the drawn prompts, 0 where there is
+ * no edge (null).
+ */
+export function resampledMatrix(edges: readonly (readonly (readonly number[] | null)[])[], counts: ArrayLike<number>): number[][] {
+  const B = counts.length;
+  return edges.map((row) => row.map((values) => {
+    if (values === null) return 0;
+    // Summed in prompt order, as the sweep's mean: the identity resample gives its value exactly.
+    let total = 0;
+    for (let b = 0; b < B; b++) if (counts[b] !== 0) total += counts[b] * values[b];
+    return total / B;
+  }));
+}

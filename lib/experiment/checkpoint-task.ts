@@ -101,7 +101,12 @@ export async function handle(task: CheckpointTask): Promise<TaskOutcome> {
   }
 }
 
-export function buildRecord(task: CheckpointTask, influence: InfluenceResult, config: ExperimentConfig): CheckpointRecord {
+/**
+ * A checkpoint's record from its influence result (or an influence file with the same fields:
+ * `cntlens analyze` builds its records with this too): the graph and its network metrics, the
+ * behaviour and the per-head scores. Of the task only its name, step and key are read.
+ */
+export function buildRecord(task: Pick<CheckpointTask, 'name' | 'step' | 'key'> & Partial<CheckpointTask>, influence: Pick<InfluenceResult, 'nodes' | 'matrix' | 'behaviour' | 'delta_loss' | 'clean_loss'>, config: Pick<ExperimentConfig, 'graph'>): CheckpointRecord {
   const graph = graphFromInfluence(influence, graphOptions(config), task.name);
   const metrics = analyzeGraph(graph, analyzeOptions(config));
   const b = influence.behaviour;

@@ -78,6 +78,13 @@ export interface ExperimentConfig {
      */
     bootstrap: { replicates: number; seed: number };
   };
+  /**
+   * The study's claims as tested statistics (lib/findings, docs/findings.md): prompt resamples of
+   * the intervals, null draws of the structure test, random boundary sets of the juncture test,
+   * bootstrap draws of the tail's goodness of fit, the family-wise level (Bonferroni over the
+   * claims) and the seed.
+   */
+  findings: { resamples: number; nullDraws: number; junctureDraws: number; tailDraws: number; level: number; seed: number };
   report: {
     /** Render the static SVG + PNG figures too. */
     figures: boolean;
@@ -102,6 +109,7 @@ export const DEFAULT_EXPERIMENT_CONFIG: ExperimentConfig = {
   influence: { ablation: 'zero', measure: 'cosine', positions: 'all', lossPositions: null, seed: 0, bootstrapResamples: 1000 },
   graph: { logits: 'keep', normalize: 'none', distance: 'inverse', rolesK: 5, louvainSeed: 0 },
   phases: { method: 'pelt', model: 'linear', warmup: 'auto', axis: 'auto', penalty: null, minSize: 3, bootstrap: { replicates: 100, seed: 0 } },
+  findings: { resamples: 200, nullDraws: 200, junctureDraws: 10000, tailDraws: 50, level: 0.05, seed: 0 },
   report: { figures: true },
   backend: 'wasm',
   workers: 0,
@@ -119,6 +127,7 @@ const intMin = (min: number): Check => (v) => (typeof v === 'number' && Number.i
 const intMinOrNull = (min: number): Check => (v) => (v === null ? null : intMin(min)(v));
 const oneOf = (...values: string[]): Check => (v) => (typeof v === 'string' && values.includes(v) ? null : `must be one of ${values.join(', ')}`);
 const autoOrSteps: Check = (v) => (v === 'auto' || (typeof v === 'number' && Number.isFinite(v) && v >= 0) ? null : 'must be "auto" or a number of steps >= 0');
+const unitInterval: Check = (v) => (typeof v === 'number' && v > 0 && v < 1 ? null : 'must be a number between 0 and 1 (exclusive)');
 const numOrNull: Check = (v) => (v === null || (typeof v === 'number' && Number.isFinite(v) && v > 0) ? null : 'must be a positive number or null');
 const object: Check = (v) => (isObject(v) ? null : 'must be an object');
 const strings: Check = (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? null : 'must be a list of strings');
@@ -150,6 +159,7 @@ const CHECKS: { [K in keyof ExperimentConfig]: ExperimentConfig[K] extends Recor
   influence: { ablation: str, measure: oneOf(...MEASURES), positions, lossPositions: positionsOrNull, seed: intMin(0), bootstrapResamples: intMin(0) },
   graph: { logits: oneOf('keep', 'drop'), normalize: oneOf('none', 'max', 'sum'), distance: oneOf('inverse', 'neglog'), rolesK: intMin(1), louvainSeed: intMin(0) },
   phases: { method: oneOf('pelt', 'binseg'), model: oneOf('linear', 'constant'), warmup: autoOrSteps, axis: oneOf('auto', 'index', 'step', 'logstep'), penalty: numOrNull, minSize: intMin(1), bootstrap: { replicates: intMin(0), seed: intMin(0) } },
+  findings: { resamples: intMin(0), nullDraws: intMin(2), junctureDraws: intMin(1), tailDraws: intMin(0), level: unitInterval, seed: intMin(0) },
   report: { figures: bool },
   backend: oneOf('auto', 'wasm', 'node-gpu', 'node', 'cpu'),
   workers: intMin(0),

@@ -8,7 +8,6 @@
  * shard is in.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makePlan } from '../ablation/plan.js';
@@ -18,7 +17,6 @@ import { initBackend } from '../model/backend.js';
 import { checkpointHash } from '../model/checkpoint.js';
 import { readConfig } from '../model/config.js';
 import type { NeoXConfig } from '../model/types.js';
-import { writeReport } from '../report/write.js';
 import { resolveTrainConfig } from '../train/config.js';
 import { ensureTrained, readFinishedRun } from '../train/train.js';
 import { CntlensError, InputError, OptionError } from '../util/errors.js';
@@ -28,14 +26,14 @@ import { defaultWorkerCount, mapInPool } from '../util/pool.js';
 import { Progress } from '../util/progress.js';
 import { importPlugins, sweepOptions, type CheckpointTask, type TaskInit, type TaskOutcome } from './checkpoint-task.js';
 import { checkExperimentConfig, type ExperimentConfig } from './config.js';
-import { readDoneRecord, readRecord, type CheckpointRecord } from './records.js';
-import { attachReplicates, bootstrapSettings } from './replicates.js';
-import { analyzePhases, metricsCsv, nodesCsv, readMatrix, reportData, summaryLines } from './series.js';
+import { influenceFile, readDoneRecord, readRecord, type CheckpointRecord } from './records.js';
+import { attachReplicates, bootstrapSettings, perPromptValues, type ReplicateSource } from './replicates.js';
+import { readMatrix } from './series.js';
+import { packageVersion, runSeriesStage } from './series-stage.js';
 import { takeShard, type Shard } from './shard.js';
 
 const TASK_MODULE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'checkpoint-task.ts');
 const PLAN_FILE = 'plan.json';
-const require = createRequire(import.meta.url);
 
 export interface ExperimentOptions {
   shard?: Shard | null;
@@ -221,6 +219,7 @@ function shardFailures(out: string): Map<number, string> {
   return failures;
 }
 
+/** The series stage over the records in `out` (after the checkpoint stage, or for `merge`). */
 async function finishSeries(out: string, config: ResultSettings, statuses: CheckpointStatus[], backend: string, timings: Record<string, unknown>, quiet: boolean, log: (line: string) => void): Promise<string[]> {
   const seriesStart = performance.now();
   removeStaleTemporaries(out);
@@ -231,40 +230,29 @@ async function finishSeries(out: string, config: ResultSettings, statuses: Check
   const replicatesStart = performance.now();
   const replicates = await attachReplicates(out, records, config);
   const replicatesSeconds = (performance.now() - replicatesStart) / 1000;
-  await writeFileAtomic(path.join(out, 'metrics.csv'), metricsCsv(records));
-  await writeFileAtomic(path.join(out, 'nodes.csv'), nodesCsv(records));
-  const analysis = analyzePhases(records, matrices, config);
-  const phasesJson = { ...analysis.phases, graph_only: { boundaries: analysis.graphOnly.boundaries, confidence: analysis.graphOnly.confidence, phases: analysis.graphOnly.phases.map((p) => ({ start: p.start, end: p.end, label: p.label })) }, induction_alignment: analysis.inductionAlignment };
-  await writeFileAtomic(path.join(out, 'phases.json'), JSON.stringify(phasesJson, null, 1) + '\n');
-  const summary = summaryLines(records, analysis);
-  const progress = new Progress({ label: 'report', total: 1, unit: 'report', quiet });
-  const report = await writeReport(reportData(records, matrices, analysis, config, summary), out, { figures: config.report.figures, source: out });
-  progress.tick('report.html');
-  const manifest = {
-    format: 'cntlens-results',
-    version: 1,
+  const failed = statuses.filter((s) => s.status === 'failed');
+  const { summary } = await runSeriesStage({
+    out,
     settings: config,
-    versions: { cntlens: packageVersion(), tfjs: require('@tensorflow/tfjs/package.json').version as string, node: process.version },
-    backend,
-    checkpoints: statuses,
-    files: {
-      metrics: 'metrics.csv', nodes: 'nodes.csv', phases: 'phases.json', report: 'report.html',
-      influence: 'influence/<step>.json', graphs: 'graphs/<step>.gexf', records: 'records/<step>.json',
-      ...(bootstrapSettings(config).replicates > 0 ? { replicates: 'replicates/<step>.json' } : {}),
-      figures: report.figures.map((f) => ({ name: f.name, svg: path.relative(out, f.svg), png: path.relative(out, f.png) })),
+    records,
+    matrices,
+    perPrompt: (step) => perPromptValues(readJsonFile(influenceFile(out, step)) as ReplicateSource),
+    replicates,
+    manifest: {
+      run: { backend },
+      checkpoints: statuses,
+      files: {
+        influence: 'influence/<step>.json', graphs: 'graphs/<step>.gexf', records: 'records/<step>.json',
+        ...(bootstrapSettings(config).replicates > 0 ? { replicates: 'replicates/<step>.json' } : {}),
+      },
+      timings: (seriesSeconds) => ({ ...timings, series_stage_s: seriesSeconds, replicates_recomputed: replicates.computed, replicates_recompute_s: replicatesSeconds }),
     },
-    warnings: report.warnings,
-    timings: { ...timings, series_stage_s: (performance.now() - seriesStart) / 1000, replicates_recomputed: replicates.computed, replicates_recompute_s: replicatesSeconds },
-  };
-  await writeFileAtomic(path.join(out, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
-  if (!quiet) {
-    const failed = statuses.filter((s) => s.status === 'failed');
-    log('');
-    for (const line of summary) log(line);
-    if (!replicates.attached && bootstrapSettings(config).replicates > 0) log(`No bootstrap replicates (${replicates.reason}): boundary confidence from a penalty sweep.`);
-    if (failed.length > 0) log(`Skipped ${failed.length} checkpoint(s): ${failed.map((f) => `${f.name} (${f.error})`).join('; ')}`);
-    log(`Results in ${out}: report.html, metrics.csv, nodes.csv, phases.json, influence/, graphs/, figures/, manifest.json`);
-  }
+    started: seriesStart,
+    quiet,
+    log,
+    notes: failed.length > 0 ? [`Skipped ${failed.length} checkpoint(s): ${failed.map((f) => `${f.name} (${f.error})`).join('; ')}`] : [],
+    resultsLine: `Results in ${out}: report.html, metrics.csv, nodes.csv, phases.json, influence/, graphs/, figures/, manifest.json`,
+  });
   return summary;
 }
 
@@ -313,6 +301,3 @@ function perCheckpointSettingsHash(config: ResultSettings, prompts: number[][], 
   return settingsHash({ influence: config.influence, graph: config.graph, prompts, backend, plugins: config.plugins, version: packageVersion() });
 }
 
-function packageVersion(): string {
-  return (require('../../package.json') as { version: string }).version;
-}

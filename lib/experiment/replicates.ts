@@ -26,7 +26,7 @@
  * replicates existed). Influence files without per-prompt values give no replicates.
  */
 import { existsSync } from 'node:fs';
-import { bootstrapCounts } from '../ablation/bootstrap.js';
+import { bootstrapCounts, resampledMatrix } from '../ablation/bootstrap.js';
 import type { InfluenceResult } from '../ablation/result.js';
 import type { PerPromptBehaviour } from '../ablation/tasks.js';
 import { strengthAssortativity } from '../network/assortativity.js';
@@ -85,20 +85,8 @@ export function perPromptValues(influence: ReplicateSource): PerPromptValues | {
   return { nodes: influence.nodes, edges: per.edges, behaviour: influence.behaviour ? per.behaviour! : null, prompts };
 }
 
-/**
- * The influence matrix of one resample: counts[b] = how often prompt b is drawn (they sum to the
- * prompt count); entry i→j = mean of edges[i][j] over the drawn prompts, 0 where there is no edge.
- */
-export function resampledMatrix(edges: readonly (readonly (readonly number[] | null)[])[], counts: ArrayLike<number>): number[][] {
-  const B = counts.length;
-  return edges.map((row) => row.map((values) => {
-    if (values === null) return 0;
-    // Summed in prompt order, as the sweep's mean: the identity resample gives its value exactly.
-    let total = 0;
-    for (let b = 0; b < B; b++) if (counts[b] !== 0) total += counts[b] * values[b];
-    return total / B;
-  }));
-}
+/** The influence matrix of one resample (lib/ablation/bootstrap.ts), re-exported where replicates use it. */
+export { resampledMatrix };
 
 /**
  * The graph-level metrics of analyzeGraph (same functions, same settings), without the node

@@ -5,14 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { findings, type FindingsResult } from '../findings/findings.js';
 import { analyzeSeries } from '../phases/analyze.js';
 import type { CheckpointInput, PhasesResult } from '../phases/types.js';
 import type { ReportData } from '../report/types.js';
 import { toCsv, type CsvCell } from '../util/csv.js';
-import type { ExperimentConfig } from './config.js';
+import { DEFAULT_EXPERIMENT_CONFIG, type ExperimentConfig } from './config.js';
 import { resolveTrainConfig } from '../train/config.js';
 import { BEHAVIOUR_COLUMNS, GRAPH_COLUMNS, graphColumns } from './metrics.js';
 import { influenceFile, type CheckpointRecord } from './records.js';
+import type { PerPromptValues } from './replicates.js';
 
 export { BEHAVIOUR_COLUMNS, GRAPH_COLUMNS } from './metrics.js';
 export const NODE_COLUMNS = [
@@ -54,9 +56,10 @@ export function nodesCsv(records: readonly CheckpointRecord[]): string {
   return toCsv(['step', 'node', ...NODE_COLUMNS, 'delta_loss', 'induction_score', 'previous_token_score'], rows);
 }
 
-export function readMatrix(out: string, step: number): { nodes: string[]; matrix: number[][] } {
-  const json = JSON.parse(readFileSync(influenceFile(out, step), 'utf8')) as { nodes: string[]; matrix: number[][] };
-  return { nodes: json.nodes, matrix: json.matrix };
+export function readMatrix(out: string, step: number): { nodes: string[]; matrix: number[][]; parallelResidual?: boolean } {
+  const json = JSON.parse(readFileSync(influenceFile(out, step), 'utf8')) as { nodes: string[]; matrix: number[][]; settings?: { parallel_residual?: unknown } };
+  const parallel = json.settings?.parallel_residual;
+  return { nodes: json.nodes, matrix: json.matrix, ...(typeof parallel === 'boolean' ? { parallelResidual: parallel } : {}) };
 }
 
 /**
@@ -97,13 +100,19 @@ export interface InductionAlignment {
 }
 
 /** The warm-up steps the phase search leaves out: the setting, or for `auto` the tiny model's own warm-up. */
-export function resolveWarmup(config: Pick<ExperimentConfig, 'phases' | 'checkpoints' | 'train'>): number {
+export function resolveWarmup(config: Pick<PhaseSettings, 'phases' | 'checkpoints' | 'train'>): number {
   const setting = config.phases.warmup ?? 'auto';
   if (setting !== 'auto') return setting;
-  return config.checkpoints === 'default' ? resolveTrainConfig(config.train, 'train').optim.warmupSteps : 0;
+  return config.checkpoints === 'default' ? resolveTrainConfig(config.train ?? {}, 'train').optim.warmupSteps : 0;
 }
 
-export function analyzePhases(records: readonly CheckpointRecord[], matrices: Map<number, { nodes: string[]; matrix: number[][] }>, config: Pick<ExperimentConfig, 'phases' | 'graph' | 'checkpoints' | 'train'>): PhaseAnalysis {
+/**
+ * What the phase detection reads of the settings. `checkpoints` and `train` only resolve the
+ * `auto` warm-up; without them (`cntlens analyze`: no training is known) `auto` is 0.
+ */
+export type PhaseSettings = Pick<ExperimentConfig, 'phases' | 'graph'> & Partial<Pick<ExperimentConfig, 'checkpoints' | 'train'>>;
+
+export function analyzePhases(records: readonly CheckpointRecord[], matrices: Map<number, { nodes: string[]; matrix: number[][] }>, config: PhaseSettings): PhaseAnalysis {
   const options = {
     method: config.phases.method,
     model: config.phases.model,
@@ -137,8 +146,11 @@ export function inductionAlignment(records: readonly CheckpointRecord[], phases:
   return { halfFinalStep: steps[index], halfFinalIndex: index, finalScore: final, nearest: nearest(phases.boundaries), nearestGraphOnly: nearest(graphOnly.boundaries) };
 }
 
-/** Everything the report draws, gathered from the records and the phases. */
-export function reportData(records: readonly CheckpointRecord[], matrices: Map<number, { nodes: string[]; matrix: number[][] }>, analysis: PhaseAnalysis, config: Omit<ExperimentConfig, 'workers'>, summary: string[]): ReportData {
+/**
+ * Everything the report draws, gathered from the records and the phases. `config` is echoed as the
+ * report's settings; its `influence.ablation` and `influence.measure` go into the subtitle.
+ */
+export function reportData(records: readonly CheckpointRecord[], matrices: Map<number, { nodes: string[]; matrix: number[][] }>, analysis: PhaseAnalysis, config: { influence: Pick<ExperimentConfig['influence'], 'ablation' | 'measure'> }, summary: string[]): ReportData {
   const first = matrices.get(records[0].step)!;
   return {
     title: 'cntlens: how the model organised itself during training',
@@ -208,3 +220,64 @@ export function summaryLines(records: readonly CheckpointRecord[], analysis: Pha
 }
 
 export const relativeTo = (out: string, file: string): string => path.relative(out, file) || '.';
+
+/**
+ * The study's claims as tested statistics (lib/findings) over the series: the influence matrices,
+ * the per-prompt edge values for the intervals (when every checkpoint has them), the phases.
+ */
+export function seriesFindings(
+  records: readonly CheckpointRecord[],
+  matrices: Map<number, { nodes: string[]; matrix: number[][]; parallelResidual?: boolean }>,
+  perPrompt: (step: number) => PerPromptValues | { missing: string },
+  phases: PhasesResult,
+  settings: { findings?: ExperimentConfig['findings'] },
+): FindingsResult {
+  const steps = records.map((r) => r.step);
+  const ordered = steps.map((s) => matrices.get(s)!);
+  const nodes = ordered[0].nodes;
+  const edges = steps.map((s) => {
+    const values = perPrompt(s);
+    return 'missing' in values ? null : values.edges;
+  });
+  const index = new Map(steps.map((s, i) => [s, i]));
+  const options = settings.findings ?? DEFAULT_EXPERIMENT_CONFIG.findings;
+  return findings(
+    {
+      steps,
+      nodes,
+      matrices: ordered.map((m) => m.matrix),
+      parallelResidual: ordered[0].parallelResidual ?? inferParallelResidual(nodes, ordered.map((m) => m.matrix)),
+      perPromptEdges: edges.every((e) => e !== null) ? edges : undefined,
+      phases: {
+        boundaries: phases.boundaries.map((b) => index.get(b)!),
+        warmup: phases.warmup?.checkpoints ?? 0,
+        minSize: phases.settings.minSize,
+        labels: phases.phases.map((p) => p.label),
+      },
+    },
+    options,
+  );
+}
+
+/**
+ * The residual kind of influence files that do not say: with the sequential residual a head
+ * reaches its own layer's MLP, so any non-zero head → own-layer MLP weight means sequential.
+ */
+export function inferParallelResidual(nodes: readonly string[], matrices: readonly number[][][]): boolean {
+  const layerOf = (id: string): number | null => {
+    const m = /^L(\d+)(?:H\d+|MLP)$/.exec(id);
+    return m ? Number(m[1]) : null;
+  };
+  for (const [i, source] of nodes.entries()) {
+    if (!/^L\d+H\d+$/.test(source)) continue;
+    const j = nodes.indexOf(`L${layerOf(source)}MLP`);
+    if (j >= 0 && matrices.some((m) => m[i][j] !== 0)) return false;
+  }
+  return true;
+}
+
+/** One closing line per claim: its verdict and the numbers behind it. */
+export function findingsLines(f: FindingsResult): string[] {
+  const claims = [f.spreaderStability, f.gathererStability, f.stabilityDifference, f.reconfiguration, f.longTail];
+  return ['Findings (docs/findings.md):', ...claims.map((c) => `  ${c.claim}: ${c.sentence}`)];
+}

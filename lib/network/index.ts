@@ -42,6 +42,9 @@ export { skewness } from './skewness.js';
 export { topShare } from './top-share.js';
 export { fitPowerLawTail, type PowerLawFit, type PowerLawResult } from './power-law.js';
 export {
+  tailTests, TAIL_TEST_DEFAULTS, type TailTestResult, type TailTestOptions, type LikelihoodRatioTest,
+} from './tail-tests.js';
+export {
   weightDistribution, type WeightDistribution, type WeightDistributionOptions, type WeightDistributionResult,
 } from './weight-distribution.js';
 
@@ -51,3 +54,13 @@ export { analyzeGraph, type AnalyzeOptions, type MetricsReport, type NodeMetrics
 export {
   exportGraph, exportFormatOf, writeGraphExport, edgeList, EXPORT_FORMATS, type ExportFormat,
 } from './export.js';
+
+// Structural null models: node statistics against weight permutations on the allowed-edge DAG
+export {
+  allowedEdges, nullModel, layerNormalisedStrength, NULL_MODEL_KINDS,
+  type AllowedEdge, type AllowedEdgesOptions, type NullModelKind, type LayerNormalisedStrength,
+} from './null-models.js';
+export {
+  roleZScores, ROLE_STATISTICS, ROLE_Z_DEFAULTS,
+  type RoleStatistic, type RoleZ, type RoleZOptions, type RoleZResult,
+} from './role-z.js';

@@ -12,7 +12,9 @@ import { rankings } from './derive.js';
 import { formatStep, graphSubtitle, type FigureName, type ReportModel } from './specs.js';
 import { KIND_COLOURS, KIND_NAMES, metricTitle, phaseColours } from './theme.js';
 import { parseNodeId } from './derive.js';
-import { BEHAVIOUR_METRICS, type ReportPhase, type ReportPhaseChange, type ReportPhases } from './types.js';
+import type { Finding, FindingsResult, Verdict } from '../findings/findings.js';
+import { BEHAVIOUR_METRICS, type ReportData, type ReportPhase, type ReportPhaseChange, type ReportPhases } from './types.js';
+import { FINDING_KEYS } from './validate.js';
 
 const require = createRequire(import.meta.url);
 
@@ -117,6 +119,7 @@ export function renderHtml({ model, specs, figureDir }: HtmlInput): string {
   section('communities');
 
   const nav = [
+    ...(data.findings ? [['findings', 'Findings']] : []),
     ['summary', 'Summary'], ...(['behaviour', 'metrics', 'roles'] as FigureName[]).filter((n) => specs[n]).map((n) => [n, FIGURE_TEXT[n].heading]),
     ['explorer', 'Checkpoint explorer'], ...(specs.communities ? [['communities', FIGURE_TEXT.communities.heading]] : []),
   ].map(([id, label]) => `<a href="#${id}">${esc(label)}</a>`).join('');
@@ -137,6 +140,7 @@ export function renderHtml({ model, specs, figureDir }: HtmlInput): string {
   <nav>${nav}</nav>
 </header>
 <main>
+${data.findings ? findingsSection(data.findings, data) : ''}
 <section id="summary"><h2>Summary</h2>${summaryHtml(model)}<h3 id="settings">Settings</h3>${settingsTable(data.settings)}</section>
 ${sections.join('\n')}
 </main>
@@ -266,6 +270,143 @@ function phaseDetails(p: ReportPhase): string {
   const stats = Object.entries(p.stats ?? {});
   if (stats.length) parts.push(`<details><summary>${stats.length} statistic${stats.length === 1 ? '' : 's'}</summary><ul class="stats">${stats.map(([k, v]) => `<li><span class="key">${esc(metricTitle(k))}</span> <span class="num">${esc(fmt(v))}</span></li>`).join('')}</ul></details>`);
   return parts.join('');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Findings
+
+/** Each verdict's badge: its class, a symbol (the verdict reads without colour too) and what it means. */
+export const VERDICT_BADGES: Record<Verdict, { cls: string; symbol: string; meaning: string }> = {
+  supported: { cls: 'supported', symbol: '✓', meaning: 'the test rejects the null at the per-claim level and the claim holds' },
+  'not supported': { cls: 'not-supported', symbol: '✗', meaning: 'the data do not show what the claim says' },
+  'not beyond structure': { cls: 'structure', symbol: '≈', meaning: 'as the claim says, but no more than the layered architecture forces on its own (the block-permuted graphs do the same)' },
+  undetermined: { cls: 'undetermined', symbol: '?', meaning: 'the data cannot say (too few checkpoints, no phases, too few edges, or no interval)' },
+};
+
+/** Claim-level reasons for a missing interval when `unavailable` has none for the claim. */
+const NO_INTERVAL: Partial<Record<(typeof FINDING_KEYS)[number], string>> = {
+  longTail: 'a test statistic, judged by its p-value',
+};
+
+/**
+ * The Findings section: one row per claim (claim and statistic, verdict badge, value with its 95%
+ * interval and p-value, the one-sentence reason), the line saying how verdicts are made, then the
+ * supporting tables (rank stability per phase, the tail per phase, the role-trajectory groups),
+ * each left out when the findings lack it.
+ */
+export function findingsSection(f: FindingsResult, data: ReportData): string {
+  const unavailable = f.unavailable ?? {};
+  const rows = FINDING_KEYS.map((key) => {
+    const c: Finding = f[key];
+    const why = unavailable[key] ?? NO_INTERVAL[key] ?? unavailable.intervals ?? 'too few usable prompt resamples';
+    const interval = c.interval
+      ? `<span class="ci">95% CI [${esc(fmtStat(c.interval[0]))}, ${esc(fmtStat(c.interval[1]))}]</span>`
+      : `<span class="ci none">no interval: ${esc(why)}</span>`;
+    return `<tr class="claim" data-claim="${key}" data-verdict="${esc(c.verdict)}">`
+      + `<td><span class="claim-text">${esc(capitalise(c.claim))}</span><span class="statistic">${esc(c.statistic)}</span></td>`
+      + `<td>${verdictBadge(c.verdict)}</td>`
+      + `<td class="estimate"><span class="value">${esc(fmtStat(c.value))}</span>${interval}<span class="p">${c.p === null ? 'no p-value' : `p = ${esc(fmtP(c.p))}`}</span></td>`
+      + `<td class="sentence">${esc(c.sentence)}</td></tr>`;
+  }).join('');
+  const table = `<table class="findings"><colgroup><col class="col-claim"><col class="col-verdict"><col class="col-estimate"><col class="col-sentence"></colgroup>`
+    + `<thead><tr><th>Claim and statistic</th><th>Verdict</th><th>Value</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table>`;
+  const extras = [stabilityByPhase(f, data), tailByPhase(f)].filter(Boolean);
+  const grid = extras.length ? `<div class="findings-details">${extras.join('')}</div>` : '';
+  return `<section id="findings"><h2>Findings</h2>${methodLine(f)}${table}${grid}${trajectoryGroups(f)}</section>`;
+}
+
+function verdictBadge(verdict: Verdict): string {
+  const b = VERDICT_BADGES[verdict];
+  return `<span class="verdict ${b.cls}" title="${esc(`${verdict}: ${b.meaning}`)}"><span aria-hidden="true">${b.symbol}</span> ${esc(verdict)}</span>`;
+}
+
+/** How the verdicts are made: the corrected level, the null model, the resamples. */
+function methodLine(f: FindingsResult): string {
+  const s = f.settings;
+  const claims = typeof s.level === 'number' && s.perClaimLevel > 0 ? Math.round(s.level / s.perClaimLevel) : FINDING_KEYS.length;
+  const level = typeof s.level === 'number'
+    ? `one-sided tests at level ${fmtStat(s.level)}, Bonferroni-corrected over the ${claims} claims (${fmtStat(s.perClaimLevel)} each)`
+    : `one-sided tests at ${fmtStat(s.perClaimLevel)} per claim (Bonferroni-corrected)`;
+  const nullModel = s.nullModel === 'block'
+    ? 'null model ‘block’ (weights permuted within blocks of edges of the same source and target layer and kind)'
+    : `null model ‘${s.nullModel}’`;
+  const resamples = s.resamplesUsed > 0
+    ? `95% intervals from ${s.resamplesUsed} prompt resamples`
+    : `no intervals (${f.unavailable?.intervals ?? 'no prompt resamples'})`;
+  return `<p class="method findings-method">How the verdicts are made: ${esc(level)}; ${esc(nullModel)}; ${esc(resamples)}.</p>`;
+}
+
+/** Mean consecutive τ-b per phase, raw and null-corrected, spreaders and gatherers. */
+function stabilityByPhase(f: FindingsResult, data: ReportData): string {
+  const d = f.details;
+  const sp = d?.spreader;
+  const ga = d?.gatherer;
+  const series = [sp?.raw, sp?.nullCorrected, ga?.raw, ga?.nullCorrected];
+  const segments = Math.max(0, ...series.map((s) => s?.perSegment?.length ?? 0));
+  if (!sp && !ga) return '';
+  const labels = data.phases?.phases.map((p) => p.label) ?? [];
+  const phaseLabel = (k: number) => (segments === labels.length ? labels[k] : `phase ${k + 1}`);
+  const cell = (v: number | null | undefined) => `<td class="num">${esc(fmtStat(v ?? null))}</td>`;
+  const rows: string[] = [];
+  for (let k = 0; k < segments; k++) rows.push(`<tr><td>${esc(phaseLabel(k))}</td>${series.map((s) => cell(s?.perSegment?.[k])).join('')}</tr>`);
+  rows.push(`<tr class="all"><td>all phases</td>${series.map((s) => cell(s?.mean)).join('')}</tr>`);
+  const z = (role: string, s: typeof sp) => (s?.structure ? `${role} z = ${fmtStat(s.structure.z)}, p = ${s.structure.p === null ? '—' : fmtP(s.structure.p)}` : '');
+  const against = [z('spreaders', sp), z('gatherers', ga)].filter(Boolean).join('; ');
+  return `<div><h3>Rank stability by phase</h3><p class="method">Mean Kendall τ-b between consecutive checkpoints’ rankings${against ? `; against the block null: ${esc(against)}` : ''}.</p>`
+    + `<table class="findings-small"><thead><tr><th rowspan="2">Phase</th><th colspan="2" class="num">Spreaders</th><th colspan="2" class="num">Gatherers</th></tr>`
+    + `<tr><th class="num">raw</th><th class="num">null-corrected</th><th class="num">raw</th><th class="num">null-corrected</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+}
+
+/** The tail per phase: shares of checkpoints long-tailed, plausibly power-law, better log-normal. */
+function tailByPhase(f: FindingsResult): string {
+  const tail = f.details?.tail;
+  if (!tail?.perPhase?.length) return '';
+  const share = (v: number | null | undefined) => `<td class="num">${typeof v === 'number' && Number.isFinite(v) ? `${Math.round(100 * v)}%` : '—'}</td>`;
+  const rows = tail.perPhase.map((p) => `<tr><td>${esc(p.label)}</td><td class="num steps">${esc(fmtSteps(p.start, p.end))}</td>${share(p.longTailed)}${share(p.plausiblePowerLaw)}${share(p.lognormalPreferred)}</tr>`);
+  const alpha = tail.finalAlpha?.value;
+  const ci = tail.finalAlpha?.interval;
+  const final = typeof alpha === 'number' && Number.isFinite(alpha)
+    ? ` Final checkpoint: α = ${fmtStat(alpha)}${ci ? ` (95% CI [${fmtStat(ci[0])}, ${fmtStat(ci[1])}])` : ''}.`
+    : '';
+  return `<div><h3>Edge-weight tail by phase</h3><p class="method">Share of each phase’s checkpoints whose weight tail is heavier than exponential (likelihood ratio), plausible as a power law (goodness of fit p ≥ 0.1), better fitted by a log-normal.${esc(final)}</p>`
+    + `<table class="findings-small"><thead><tr><th>Phase</th><th class="num">Steps</th><th class="num">Long-tailed</th><th class="num">Plausible power law</th><th class="num">Log-normal preferred</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+}
+
+/** The role-trajectory groups (k-means over each component's null-corrected strengths over training). */
+function trajectoryGroups(f: FindingsResult): string {
+  const t = f.details?.trajectories;
+  if (!t || !t.groups?.length) return '';
+  const total = t.groups.reduce((s, g) => s + g.members.length, 0);
+  const groups = t.groups.map((g, k) => `<li><span class="group-name">Group ${k + 1} (${g.members.length})</span>${memberList(g.members)}</li>`).join('');
+  const list = `<ol class="groups">${groups}</ol>`;
+  const head = `<h3>Role trajectories</h3><p class="method">Components grouped by their null-corrected out- and in-strength over training (k-means, k chosen by the mean silhouette): k = ${esc(String(t.k))}, silhouette ${esc(fmtStat(t.silhouette))}.</p>`;
+  // Many components: fold the groups so the findings stay short.
+  return total > 60 ? `${head}<details><summary>${t.groups.length} groups of ${total} components</summary>${list}</details>` : `${head}${list}`;
+}
+
+function memberList(ids: string[]): string {
+  return `<ul class="members">${ids.map((id) => `<li><span class="chip" style="border-color:${KIND_COLOURS[parseNodeId(id).kind]}">${esc(id)}</span></li>`).join('')}</ul>`;
+}
+
+function capitalise(s: string): string {
+  return s ? s[0].toUpperCase() + s.slice(1) : s;
+}
+
+function fmtSteps(start: number | null | undefined, end: number | null | undefined): string {
+  const f = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? formatStep(v) : '—');
+  return `${f(start)} – ${f(end)}`;
+}
+
+/** A statistic: at most three decimals (trailing zeros dropped), exponent form for very large or small values. */
+function fmtStat(v: number | null): string {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
+  if (v === 0) return '0';
+  const abs = Math.abs(v);
+  return abs >= 1e4 || abs < 1e-3 ? v.toExponential(1) : String(Number(v.toFixed(3)));
+}
+
+function fmtP(p: number): string {
+  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
 }
 
 function chipList(ids: string[]): string {
@@ -480,6 +621,35 @@ ul.stats { list-style: none; margin: 4px 0 0; padding: 0; display: grid; grid-te
 ul.stats .key { color: var(--muted); }
 ul.change-metrics { margin: 2px 0 0; padding-left: 18px; font-size: 12px; }
 td.num { font-variant-numeric: tabular-nums; }
+table.findings { width: 100%; table-layout: fixed; margin-top: 4px; }
+table.findings th, table.findings td { padding: 7px 14px 7px 0; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+table.findings th { font-weight: 600; color: var(--muted); font-size: 13px; }
+table.findings col.col-claim { width: 25%; }
+table.findings col.col-verdict { width: 15em; }
+table.findings col.col-estimate { width: 12.5em; }
+table.findings .claim-text { display: block; font-weight: 600; }
+table.findings .statistic { display: block; font-size: 12px; color: var(--muted); margin-top: 2px; }
+table.findings td.estimate { font-variant-numeric: tabular-nums; font-size: 13px; }
+table.findings td.estimate span { display: block; }
+table.findings td.estimate .value { font-size: 15px; font-weight: 600; }
+table.findings td.estimate .ci.none, table.findings td.estimate .p { color: var(--muted); font-size: 12px; }
+table.findings td.sentence { font-size: 13px; color: #4a4a4a; }
+.verdict { display: inline-block; border: 1.5px solid; border-radius: 4px; padding: 1px 8px; font-size: 13px; font-weight: 600; white-space: nowrap; }
+.verdict.supported { background: #1a7f37; border-color: #1a7f37; color: white; }
+.verdict.structure { background: #f2c46d; border-color: #b7791f; color: #3d2a00; }
+.verdict.not-supported { background: #fde8e6; border-color: #b3261e; color: #8c1d18; }
+.verdict.undetermined { background: white; border-color: #8a8a8a; border-style: dashed; color: #555; }
+p.findings-method { margin: 0 0 4px; }
+.findings-details { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 0 30px; }
+.findings-details p.method { font-size: 12px; margin-bottom: 4px; }
+table.findings-small th, table.findings-small td { padding: 3px 14px 3px 0; border-bottom: 1px solid var(--line); text-align: left; }
+table.findings-small th { font-weight: 600; color: var(--muted); font-size: 12px; }
+table.findings-small .num { text-align: right; }
+table.findings-small td.steps { white-space: nowrap; }
+table.findings-small tr.all td { font-weight: 600; }
+ol.groups { list-style: none; margin: 0; padding: 0; display: grid; gap: 6px; }
+ol.groups .group-name { display: inline-block; min-width: 7.5em; color: var(--muted); font-size: 13px; }
+ul.members { list-style: none; display: inline-flex; flex-wrap: wrap; gap: 4px 6px; margin: 0; padding: 0; vertical-align: top; max-width: calc(100% - 8em); }
 p.method { margin: 0 0 6px; color: var(--muted); font-size: 13px; }
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 7px; vertical-align: -1px; opacity: 0.8; }
 .roles { display: grid; grid-template-columns: 1fr 1fr; gap: 0 30px; }

@@ -3,7 +3,7 @@
  * and SVG / PNG figures from a `ReportData` (see types.ts for the input contract).
  */
 export type {
-  MetricValue, ReportChangeMetric, ReportCheckpoint, ReportData, ReportMergedBoundary, ReportOptions, ReportOutput, ReportPhase,
+  MetricValue, ReportChangeMetric, ReportCheckpoint, ReportData, ReportFindings, ReportMergedBoundary, ReportOptions, ReportOutput, ReportPhase,
   ReportPhaseChange, ReportPhases, ReportRoles,
 } from './types.js';
 export { BEHAVIOUR_METRICS } from './types.js';

@@ -9,6 +9,7 @@
  *   `LOGITS` (and `EMBED` if a producer adds one). Other ids are accepted and drawn in an extra column.
  * - A metric that is undefined at a checkpoint is `null` (NaN and ±Infinity are treated as null).
  */
+import type { FindingsResult } from '../findings/findings.js';
 
 /** A metric value; `null` where the metric is undefined at that checkpoint. */
 export type MetricValue = number | null;
@@ -120,7 +121,15 @@ export interface ReportData {
   graphMetrics?: string[];
   /** Free-text summary lines shown at the top of the report. */
   summary?: string[];
+  /**
+   * The study's claims as tested statistics (`findings()` of lib/findings), shown first in the
+   * report as the Findings section; optional (older runs have none: no section).
+   */
+  findings?: FindingsResult;
 }
+
+/** The findings block of `ReportData` (lib/findings' `FindingsResult`). */
+export type ReportFindings = FindingsResult;
 
 /** Options of `writeReport`. */
 export interface ReportOptions {

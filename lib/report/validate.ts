@@ -5,6 +5,7 @@
  * silently anyway).
  */
 import { InputError } from '../util/errors.js';
+import type { Finding, FindingsResult } from '../findings/findings.js';
 import type { MetricValue, ReportCheckpoint, ReportData, ReportPhaseChange, ReportPhases } from './types.js';
 
 export function validateReportData(data: ReportData, source = 'report data'): ReportData {
@@ -110,7 +111,8 @@ export function validateReportData(data: ReportData, source = 'report data'): Re
   if (data.summary !== undefined && (!Array.isArray(data.summary) || data.summary.some((s) => typeof s !== 'string'))) {
     fail('summary must be an array of strings');
   }
-  return { ...data, checkpoints, ...(cleanPhases ? { phases: cleanPhases } : {}) };
+  const findings = data.findings === undefined ? undefined : cleanFindings(data.findings, fail);
+  return { ...data, checkpoints, ...(cleanPhases ? { phases: cleanPhases } : {}), ...(findings ? { findings } : {}) };
 }
 
 function isFiniteNumber(v: unknown): v is number {
@@ -138,6 +140,96 @@ function cleanChanges(changes: ReportPhaseChange[], fail: (problem: string) => n
     });
     return { ...c, confidence: isFiniteNumber(c.confidence) ? c.confidence : null, metrics };
   });
+}
+
+/** The claims of a `FindingsResult`, in the order the report shows them. */
+export const FINDING_KEYS = ['spreaderStability', 'gathererStability', 'stabilityDifference', 'reconfiguration', 'longTail'] as const;
+export const VERDICTS = ['supported', 'not supported', 'not beyond structure', 'undetermined'] as const;
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** A number or null (JSON writes NaN as null; a non-finite number is read as null). */
+const isNumberOrNull = (v: unknown): v is number | null => v === null || typeof v === 'number';
+const finiteOrNull = (v: number | null): number | null => (v !== null && Number.isFinite(v) ? v : null);
+
+/**
+ * The findings block (lib/findings' `FindingsResult`): every claim must have its fields with the
+ * right types and a known verdict; the settings the method line reads must be numbers; the details
+ * the section's tables read (per-phase stability, the tail per phase, the trajectory groups) are
+ * checked where present and may be left out. Non-finite numbers of a claim become null.
+ */
+function cleanFindings(f: FindingsResult, fail: (problem: string) => never): FindingsResult {
+  if (!isObject(f)) fail('findings must be an object (a FindingsResult of lib/findings)');
+  const claims = {} as Record<(typeof FINDING_KEYS)[number], Finding>;
+  for (const key of FINDING_KEYS) {
+    const where = `findings.${key}`;
+    const c = f[key] as unknown;
+    if (!isObject(c)) fail(`${where} must be an object { claim, statistic, value, interval, p, verdict, sentence }`);
+    for (const field of ['claim', 'statistic', 'sentence'] as const) if (typeof c[field] !== 'string') fail(`${where}.${field} must be a string`);
+    if (!isNumberOrNull(c.value)) fail(`${where}.value must be a number or null, got ${JSON.stringify(c.value)}`);
+    if (!isNumberOrNull(c.p)) fail(`${where}.p must be a number or null, got ${JSON.stringify(c.p)}`);
+    if (typeof c.p === 'number' && Number.isFinite(c.p) && (c.p < 0 || c.p > 1)) fail(`${where}.p must lie in [0, 1], got ${c.p}`);
+    const interval = c.interval;
+    if (interval !== null && (!Array.isArray(interval) || interval.length !== 2 || !interval.every(isFiniteNumber) || interval[0] > interval[1])) {
+      fail(`${where}.interval must be null or [lo, hi] with finite lo <= hi, got ${JSON.stringify(interval)}`);
+    }
+    if (!(VERDICTS as readonly unknown[]).includes(c.verdict)) fail(`${where}.verdict must be one of ${VERDICTS.map((v) => `'${v}'`).join(', ')}, got ${JSON.stringify(c.verdict)}`);
+    const finding = c as unknown as Finding;
+    claims[key] = { ...finding, value: finiteOrNull(finding.value), p: finiteOrNull(finding.p) };
+  }
+  const settings = f.settings as unknown;
+  if (!isObject(settings)) fail('findings.settings must be an object');
+  for (const field of ['perClaimLevel', 'resamplesUsed'] as const) if (!isFiniteNumber(settings[field])) fail(`findings.settings.${field} must be a finite number`);
+  if (settings.level !== undefined && !isFiniteNumber(settings.level)) fail('findings.settings.level must be a finite number');
+  if (typeof settings.nullModel !== 'string') fail('findings.settings.nullModel must be a string');
+  const unavailable = f.unavailable as unknown;
+  if (unavailable !== undefined) {
+    if (!isObject(unavailable)) fail('findings.unavailable must map names to reasons');
+    for (const [k, v] of Object.entries(unavailable)) if (typeof v !== 'string') fail(`findings.unavailable.${k} must be a string`);
+  }
+  const details = f.details as unknown;
+  if (details !== undefined && details !== null) {
+    if (!isObject(details)) fail('findings.details must be an object');
+    for (const role of ['spreader', 'gatherer'] as const) {
+      const d = details[role];
+      if (d === undefined || d === null) continue;
+      if (!isObject(d)) fail(`findings.details.${role} must be an object`);
+      for (const kind of ['raw', 'nullCorrected'] as const) {
+        const s = d[kind];
+        if (s === undefined || s === null) continue;
+        if (!isObject(s)) fail(`findings.details.${role}.${kind} must be an object { taus, mean, perSegment }`);
+        if (s.mean !== undefined && !isNumberOrNull(s.mean)) fail(`findings.details.${role}.${kind}.mean must be a number or null`);
+        if (s.perSegment !== undefined && (!Array.isArray(s.perSegment) || !s.perSegment.every(isNumberOrNull))) fail(`findings.details.${role}.${kind}.perSegment must be an array of numbers or nulls`);
+      }
+    }
+    const tail = details.tail;
+    if (tail !== undefined && tail !== null) {
+      if (!isObject(tail)) fail('findings.details.tail must be an object');
+      if (tail.perPhase !== undefined) {
+        if (!Array.isArray(tail.perPhase)) fail('findings.details.tail.perPhase must be an array');
+        tail.perPhase.forEach((p: unknown, k: number) => {
+          const where = `findings.details.tail.perPhase[${k}]`;
+          if (!isObject(p)) fail(`${where} must be an object`);
+          if (typeof p.label !== 'string') fail(`${where}.label must be a string`);
+          for (const field of ['start', 'end', 'longTailed', 'plausiblePowerLaw', 'lognormalPreferred'] as const) {
+            if (p[field] !== undefined && !isNumberOrNull(p[field])) fail(`${where}.${field} must be a number or null`);
+          }
+        });
+      }
+      const alpha = tail.finalAlpha;
+      if (alpha !== undefined && alpha !== null && (!isObject(alpha) || !isNumberOrNull(alpha.value ?? null))) fail('findings.details.tail.finalAlpha must be { value: number | null, interval }');
+    }
+    const traj = details.trajectories;
+    if (traj !== undefined && traj !== null) {
+      if (!isObject(traj)) fail('findings.details.trajectories must be null or { k, silhouette, groups }');
+      if (!isFiniteNumber(traj.k)) fail('findings.details.trajectories.k must be a finite number');
+      if (!isNumberOrNull(traj.silhouette)) fail('findings.details.trajectories.silhouette must be a number or null');
+      if (!Array.isArray(traj.groups)) fail('findings.details.trajectories.groups must be an array of { members }');
+      traj.groups.forEach((g: unknown, k: number) => {
+        if (!isObject(g) || !Array.isArray(g.members) || g.members.some((m) => typeof m !== 'string')) fail(`findings.details.trajectories.groups[${k}].members must be an array of node ids`);
+      });
+    }
+  }
+  return { ...f, ...claims };
 }
 
 function cleanRecord(

@@ -23,6 +23,7 @@ const DOCUMENTED_DEFAULTS = {
   influence: { ablation: 'zero', measure: 'cosine', positions: 'all', lossPositions: null, seed: 0, bootstrapResamples: 1000 },
   graph: { logits: 'keep', normalize: 'none', distance: 'inverse', rolesK: 5, louvainSeed: 0 },
   phases: { method: 'pelt', model: 'linear', warmup: 'auto', axis: 'auto', penalty: null, minSize: 3, bootstrap: { replicates: 100, seed: 0 } },
+  findings: { resamples: 200, nullDraws: 200, junctureDraws: 10000, tailDraws: 50, level: 0.05, seed: 0 },
   report: { figures: true },
   backend: 'wasm',
   workers: 0,
@@ -87,6 +88,11 @@ describe('experiment config: resolveExperimentConfig', () => {
     [{ phases: { bootstrap: 100 } }, /"phases\.bootstrap" must be an object, got 100/],
     [{ phases: { bootstrap: { replicates: -1 } } }, /"phases\.bootstrap\.replicates" must be an integer >= 0, got -1/],
     [{ phases: { bootstrap: { resamples: 10 } } }, /unknown setting "phases\.bootstrap\.resamples" \(known: replicates, seed\)/],
+    [{ phases: { warmup: 'soon' } }, /"phases\.warmup" must be "auto" or a number of steps >= 0, got "soon"/],
+    [{ phases: { model: 'cubic' } }, /"phases\.model" must be one of linear, constant, got "cubic"/],
+    [{ findings: { level: 1.5 } }, /"findings\.level" must be a number between 0 and 1 \(exclusive\), got 1\.5/],
+    [{ findings: { nullDraws: 1 } }, /"findings\.nullDraws" must be an integer >= 2, got 1/],
+    [{ findings: { draws: 10 } }, /unknown setting "findings\.draws" \(known: resamples, nullDraws, junctureDraws, tailDraws, level, seed\)/],
   ];
   for (const [value, problem] of badValues) {
     it(`refuses ${JSON.stringify(value)} with a message naming the file and the key`, () => {
@@ -217,6 +223,7 @@ describe('experiment config: the command line', function () {
       influence: { ablation: 'mean', measure: 'relative_l2', positions: 'all', lossPositions: null, seed: 5, bootstrapResamples: 50 },
       graph: { logits: 'keep', normalize: 'none', distance: 'inverse', rolesK: 3, louvainSeed: 0 },
       phases: { method: 'pelt', model: 'constant', warmup: 'auto', axis: 'auto', penalty: null, minSize: 1, bootstrap: { replicates: 100, seed: 0 } },
+      findings: { resamples: 200, nullDraws: 200, junctureDraws: 10000, tailDraws: 50, level: 0.05, seed: 0 },
       report: { figures: false },
       backend: 'wasm',
       strict: false,

@@ -12,11 +12,11 @@ import * as vega from 'vega';
 import {
   chooseStepScale, phaseAbbreviations, phaseBands, placePhaseLabels, stepPixel, symlogTicks, type PhaseBand, type PhaseLabelPlacement,
 } from '../../lib/report/derive.js';
-import { changesBeforePhases, renderHtml } from '../../lib/report/html.js';
+import { changesBeforePhases, esc, renderHtml } from '../../lib/report/html.js';
 import { behaviourPhaseLabels, behaviourSpec, BEHAVIOUR_PANEL, buildModel, communitiesSpec, communityLegend } from '../../lib/report/specs.js';
 import { PHASE_LABEL_FONT_SIZE, textWidth } from '../../lib/report/theme.js';
 import { InputError, OptionError } from '../../lib/util/errors.js';
-import { manyPhasesReportData, syntheticReportData } from './synthetic.js';
+import { manyPhasesReportData, syntheticFindings, syntheticReportData } from './synthetic.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const GREY_CELL = '#f1f1f1'; // heatmap fill of a zero (no-edge) cell
@@ -357,6 +357,128 @@ describe('report: phase table', () => {
   });
 });
 
+describe('report: findings section', () => {
+  const htmlOf = (data: ReportData) => renderHtml({ model: buildModel(validateReportData(data)), specs: {}, figureDir: null });
+  const sectionOf = (html: string) => /<section id="findings">[\s\S]*?<\/section>/.exec(html)?.[0];
+  const withFindings = (findings = syntheticFindings()): ReportData => ({ ...syntheticReportData(), findings });
+
+  it('comes first, before the summary and first in the navigation, with all five claims, their badges and numbers', () => {
+    const findings = syntheticFindings();
+    const html = htmlOf(withFindings(findings));
+    expect(html.indexOf('<section id="findings">')).to.be.within(0, html.indexOf('<section id="summary">'));
+    expect(/<nav>(.*?)<\/nav>/.exec(html)![1]).to.match(/^<a href="#findings">Findings<\/a><a href="#summary">Summary<\/a>/);
+    const section = sectionOf(html)!;
+    const rows = section.split('<tr class="claim"').slice(1);
+    expect(rows.map((r) => /data-claim="(\w+)"/.exec(r)![1])).to.deep.equal(['spreaderStability', 'gathererStability', 'stabilityDifference', 'reconfiguration', 'longTail']);
+    // One badge per claim, with its verdict written out and its own class: all four verdicts appear.
+    const badges = rows.map((r) => /<span class="verdict ([\w-]+)"[^>]*><span aria-hidden="true">.<\/span> ([a-z ]+)<\/span>/.exec(r)!.slice(1));
+    expect(badges).to.deep.equal([['supported', 'supported'], ['structure', 'not beyond structure'], ['not-supported', 'not supported'], ['undetermined', 'undetermined'], ['supported', 'supported']]);
+    // The claim, statistic, value, interval, p-value and sentence of a claim.
+    expect(rows[0]).to.include('A stable hierarchy of information spreaders');
+    expect(rows[0]).to.include('mean Kendall τ-b between consecutive checkpoints&#39; spreader rankings');
+    expect(rows[0]).to.include('<span class="value">0.81</span><span class="ci">95% CI [0.75, 0.86]</span><span class="p">p = 0.005</span>');
+    expect(rows[0]).to.include(`<td class="sentence">${esc(findings.spreaderStability.sentence)}</td>`);
+    expect(rows[2]).to.include('95% CI [-0.05, 0.12]');
+    // No interval: the reason, from `unavailable` (or the claim's own).
+    expect(rows[3]).to.include('<span class="value">—</span><span class="ci none">no interval: no admissible random boundary set or no stability drop</span><span class="p">no p-value</span>');
+    expect(rows[4]).to.include('no interval: a test statistic, judged by its p-value');
+    expect(rows[4]).to.include('p = 1.0e-4');
+    // How the verdicts are made.
+    expect(section).to.include('How the verdicts are made: one-sided tests at level 0.05, Bonferroni-corrected over the 5 claims (0.01 each); null model ‘block’ (weights permuted within blocks of edges of the same source and target layer and kind); 95% intervals from 200 prompt resamples.');
+  });
+
+  it('shows rank stability and the tail per phase (labels from the phases) and the role-trajectory groups', () => {
+    const section = sectionOf(htmlOf(withFindings()))!;
+    const stability = /<h3>Rank stability by phase<\/h3>[\s\S]*?<\/table>/.exec(section)![0];
+    const cells = (row: string) => [...row.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]);
+    const rows = stability.split('<tr').slice(3).map(cells);
+    expect(rows).to.deep.equal([
+      ['exploration', '0.62', '0.21', '0.55', '0.02'],
+      ['consolidation', '0.84', '0.45', '0.78', '0.11'],
+      ['refinement', '0.93', '0.58', '0.86', '—'],
+      ['all phases', '0.81', '0.42', '0.74', '0.08'],
+    ]);
+    expect(stability).to.include('spreaders z = 4, p = 0.005; gatherers z = 0.5, p = 0.310');
+    const tail = /<h3>Edge-weight tail by phase<\/h3>[\s\S]*?<\/table>/.exec(section)![0];
+    expect(tail.split('<tr').slice(2).map(cells)).to.deep.equal([
+      ['exploration', '0 – 16', '25%', '50%', '75%'],
+      ['consolidation', '64 – 1k', '67%', '67%', '33%'],
+      ['refinement', '2k – 16k', '100%', '—', '0%'],
+    ]);
+    expect(tail).to.include('Final checkpoint: α = 2.4 (95% CI [2.21, 2.63]).');
+    expect(section).to.include('k = 3, silhouette 0.47');
+    expect(section.match(/<span class="group-name">/g)).to.have.length(3);
+    expect(section).to.include('<span class="group-name">Group 3 (1)</span><ul class="members"><li><span class="chip" style="border-color:#4c78a8">L2H3</span></li></ul>');
+  });
+
+  it('says why there are no intervals when the run had no per-prompt values', () => {
+    const section = sectionOf(htmlOf(withFindings(syntheticFindings({ intervals: false }))))!;
+    expect(section).to.include('no intervals (no per-prompt values at every checkpoint (or a single prompt): no bootstrap intervals).');
+    expect(section).to.not.include('95% CI');
+    expect(section.match(/no interval: no per-prompt values/g)).to.have.length(3); // the claims without a reason of their own
+  });
+
+  it('skips the supporting tables gracefully when the details lack them', () => {
+    const findings = syntheticFindings();
+    findings.details.trajectories = null;
+    delete (findings.details as Partial<typeof findings.details>).tail;
+    let section = sectionOf(htmlOf(withFindings(findings)))!;
+    expect(section.match(/<tr class="claim"/g)).to.have.length(5);
+    expect(section).to.include('Rank stability by phase');
+    expect(section).to.not.include('Edge-weight tail');
+    expect(section).to.not.include('Role trajectories');
+    delete (findings as Partial<typeof findings>).details;
+    section = sectionOf(htmlOf(withFindings(findings)))!;
+    expect(section.match(/<tr class="claim"/g)).to.have.length(5);
+    expect(section).to.not.include('<h3>');
+    // Phases that do not match the findings' segments: numbered instead of named.
+    const other = syntheticReportData();
+    other.phases!.phases = other.phases!.phases.slice(0, 2);
+    other.phases!.boundaries = other.phases!.boundaries.slice(0, 1);
+    other.phases!.confidence = other.phases!.confidence!.slice(0, 1);
+    expect(sectionOf(htmlOf({ ...other, findings: syntheticFindings() }))).to.include('<td>phase 3</td>');
+  });
+
+  it('is left out, with its navigation link, when the data has no findings (older runs)', () => {
+    const html = htmlOf(syntheticReportData());
+    expect(sectionOf(html)).to.equal(undefined);
+    expect(html).to.not.include('href="#findings"');
+    expect(/<nav>(.*?)<\/nav>/.exec(html)![1]).to.match(/^<a href="#summary">/);
+  });
+
+  it('escapes the findings’ text', () => {
+    const findings = syntheticFindings();
+    findings.longTail.sentence = 'Supported: <img src=x onerror=alert(1)>';
+    const section = sectionOf(htmlOf(withFindings(findings)))!;
+    expect(section).to.include('Supported: &lt;img src=x onerror=alert(1)&gt;');
+    expect(section).to.not.include('<img');
+  });
+
+  it('validates the findings: an unknown verdict, a missing field, a wrongly typed value, a bad interval, missing settings', () => {
+    const bad = (edit: (f: ReturnType<typeof syntheticFindings>) => void) => {
+      const findings = syntheticFindings();
+      edit(findings);
+      return () => validateReportData(withFindings(findings), 'results/run1');
+    };
+    expect(bad((f) => { f.gathererStability.verdict = 'dynamic' as never; })).to.throw(InputError, /^results\/run1: findings\.gathererStability\.verdict must be one of 'supported', 'not supported', 'not beyond structure', 'undetermined', got "dynamic"$/);
+    expect(bad((f) => { delete (f.longTail as Partial<typeof f.longTail>).sentence; })).to.throw(InputError, /findings\.longTail\.sentence must be a string/);
+    expect(bad((f) => { f.reconfiguration.value = '1.5' as never; })).to.throw(InputError, /findings\.reconfiguration\.value must be a number or null, got "1\.5"/);
+    expect(bad((f) => { f.spreaderStability.interval = [0.9, 0.1]; })).to.throw(InputError, /findings\.spreaderStability\.interval must be null or \[lo, hi\]/);
+    expect(bad((f) => { f.stabilityDifference.p = 2; })).to.throw(InputError, /findings\.stabilityDifference\.p must lie in \[0, 1\]/);
+    expect(bad((f) => { delete (f as Partial<typeof f>).spreaderStability; })).to.throw(InputError, /findings\.spreaderStability must be an object/);
+    expect(bad((f) => { delete (f.settings as Partial<typeof f.settings>).perClaimLevel; })).to.throw(InputError, /findings\.settings\.perClaimLevel must be a finite number/);
+    expect(bad((f) => { f.details.tail.perPhase[1].longTailed = 'most' as never; })).to.throw(InputError, /findings\.details\.tail\.perPhase\[1\]\.longTailed must be a number or null/);
+    expect(bad((f) => { f.details.trajectories!.groups[0].members = [3] as never; })).to.throw(InputError, /findings\.details\.trajectories\.groups\[0\]\.members/);
+    expect(() => validateReportData({ ...syntheticReportData(), findings: 'yes' as never })).to.throw(InputError, /findings must be an object/);
+    // NaN (no JSON form) reads as null; a valid block passes unchanged otherwise.
+    const findings = syntheticFindings();
+    findings.spreaderStability.value = NaN;
+    const clean = validateReportData(withFindings(findings)).findings!;
+    expect(clean.spreaderStability.value).to.equal(null);
+    expect(clean.gathererStability).to.deep.equal(findings.gathererStability);
+  });
+});
+
 describe('report: input validation', () => {
   const base = (): ReportData => ({
     title: 't', settings: {}, nodes: ['A', 'B'],
@@ -437,6 +559,7 @@ describe('report: writeReport on synthetic data, in a real browser', function ()
     data = syntheticReportData();
     // An HTML-looking title must be escaped, not executed.
     data.title = 'Synthetic <script>window.__pwned = 1</script> run';
+    data.findings = syntheticFindings();
     out = await writeReport(data, dir);
   });
 
@@ -501,6 +624,28 @@ describe('report: writeReport on synthetic data, in a real browser', function ()
     expect(await page.title()).to.equal(data.title);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).to.equal(undefined);
 
+    // Findings first, every claim with a visible badge that fits its cell, nothing scrolls sideways at 1280 px.
+    expect(await page.$eval('main > section', (el) => el.id)).to.equal('findings');
+    expect(await page.$eval('nav a', (el) => el.getAttribute('href'))).to.equal('#findings');
+    const badges = await page.$$eval('#findings .verdict', (els) => els.map((el) => {
+      const td = el.closest('td')!;
+      const r = el.getBoundingClientRect();
+      return { text: el.textContent, width: r.width, right: r.right, cell: td.getBoundingClientRect().right - parseFloat(getComputedStyle(td).paddingRight) };
+    }));
+    expect(badges.map((b) => b.text)).to.deep.equal(['✓ supported', '≈ not beyond structure', '✗ not supported', '? undetermined', '✓ supported']);
+    for (const b of badges) {
+      expect(b.width, b.text!).to.be.greaterThan(40);
+      expect(b.right, `${b.text}: badge sticks out of its cell`).to.be.at.most(b.cell + 0.5);
+    }
+    const tables = await page.$$eval('#findings table', (els) => els.map((el) => ({ scroll: el.scrollWidth, client: el.clientWidth, right: el.getBoundingClientRect().right, section: el.closest('section')!.getBoundingClientRect().right })));
+    expect(tables).to.have.length(3);
+    for (const t of tables) {
+      expect(t.scroll).to.be.at.most(t.client);
+      expect(t.right).to.be.at.most(t.section);
+    }
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), 'page scrolls sideways').to.be.at.most(1280);
+    await page.locator('#findings').screenshot({ path: path.join(dir, 'findings.png') });
+
     const figures = await page.$$eval('[data-figure]', (els) => els.map((el) => ({
       name: el.getAttribute('data-figure'),
       rendered: el.getAttribute('data-rendered'),
@@ -552,7 +697,7 @@ describe('report: writeReport on synthetic data, in a real browser', function ()
   });
 });
 
-describe('report: layout at 1280 px, many short phases, long phase details, 14 communities, in a real browser', function () {
+describe('report: layout at 1280 px, many short phases, long phase details, 14 communities, findings, in a real browser', function () {
   let dir: string;
   let data: ReportData;
   let out: ReportOutput;
@@ -561,6 +706,8 @@ describe('report: layout at 1280 px, many short phases, long phase details, 14 c
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'cntlens-report-layout-'));
     data = manyPhasesReportData();
+    // Findings with one row per phase (20) in the per-phase tables.
+    data.findings = syntheticFindings({ nodes: data.nodes, phases: data.phases!.phases.map(({ label, start, end }) => ({ label, start, end })) });
     out = await writeReport(data, dir);
     if (!existsSync(CHROMIUM)) throw new Error(`headless Chromium not found at ${CHROMIUM} (Debian package: chromium)`);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -607,6 +754,12 @@ describe('report: layout at 1280 px, many short phases, long phase details, 14 c
     expect(table.rows).to.equal(data.phases!.boundaries.length);
     expect(table.scrollWidth, 'phase table scrolls sideways').to.be.at.most(table.clientWidth);
     expect(table.right, 'phase table sticks out of its section').to.be.at.most(table.container);
+    const findingsTables = await page.$$eval('#findings table', (els) => els.map((el) => ({ scroll: el.scrollWidth, client: el.clientWidth, right: el.getBoundingClientRect().right, section: el.closest('section')!.getBoundingClientRect().right, rows: el.querySelectorAll('tbody tr').length })));
+    expect(findingsTables.map((t) => t.rows)).to.deep.equal([5, data.phases!.phases.length + 1, data.phases!.phases.length]);
+    for (const t of findingsTables) {
+      expect(t.scroll, 'a findings table scrolls sideways').to.be.at.most(t.client);
+      expect(t.right, 'a findings table sticks out of its section').to.be.at.most(t.section);
+    }
     expect(await page.evaluate(() => document.documentElement.scrollWidth), 'page scrolls sideways').to.be.at.most(1280);
 
     // Each figure is as wide as its drawing, or wider: nothing is cut off at the right edge.
