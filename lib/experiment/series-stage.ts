@@ -16,7 +16,7 @@ import { Progress } from '../util/progress.js';
 import type { ExperimentConfig } from './config.js';
 import type { CheckpointRecord } from './records.js';
 import { bootstrapSettings, type AttachedReplicates, type PerPromptValues } from './replicates.js';
-import { analyzePhases, findingsLines, metricsCsv, nodesCsv, reportData, seriesFindings, summaryLines, type PhaseAnalysis } from './series.js';
+import { analyzePhases, findingsLines, metricsCsv, nodesCsv, reportData, seriesFindings, seriesNullStatistics, summaryLines, type PhaseAnalysis } from './series.js';
 
 const require = createRequire(import.meta.url);
 
@@ -94,6 +94,7 @@ export async function runSeriesStage(input: SeriesStageInput): Promise<SeriesSta
   const findingsProgress = new Progress({ label: 'findings', total: 1, unit: 'step', quiet });
   const findings = seriesFindings(records, matrices, input.perPrompt, analysis.phases, settings);
   findingsProgress.tick('findings');
+  const nullStatistics = seriesNullStatistics(records, matrices, settings);
   const phasesJson = { ...analysis.phases, graph_only: { boundaries: analysis.graphOnly.boundaries, confidence: analysis.graphOnly.confidence, phases: analysis.graphOnly.phases.map((p) => ({ start: p.start, end: p.end, label: p.label })) }, induction_alignment: analysis.inductionAlignment, findings };
   const summary = [...summaryLines(records, analysis), ...findingsLines(findings)];
   const data = { ...reportData(records, matrices, analysis, settings, summary), findings };
@@ -103,7 +104,7 @@ export async function runSeriesStage(input: SeriesStageInput): Promise<SeriesSta
   const report = await writeReport(data, out, { figures: settings.report.figures, source: out });
   progress.tick('report.html');
   await writeFileAtomic(path.join(out, 'metrics.csv'), metricsCsv(records));
-  await writeFileAtomic(path.join(out, 'nodes.csv'), nodesCsv(records));
+  await writeFileAtomic(path.join(out, 'nodes.csv'), nodesCsv(records, nullStatistics));
   await writeFileAtomic(path.join(out, 'phases.json'), JSON.stringify(phasesJson, null, 1) + '\n');
   for (const file of input.files ?? []) await writeFileAtomic(path.join(out, file.path), file.data);
 

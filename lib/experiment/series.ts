@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { findings, type FindingsResult } from '../findings/findings.js';
+import { allowedEdges, layerNormalisedStrength } from '../network/null-models.js';
+import { roleZScores } from '../network/role-z.js';
 import { analyzeSeries } from '../phases/analyze.js';
 import type { CheckpointInput, PhasesResult } from '../phases/types.js';
 import type { ReportData } from '../report/types.js';
@@ -38,7 +40,11 @@ export function metricsCsv(records: readonly CheckpointRecord[]): string {
 }
 
 /** nodes.csv: one row per checkpoint × node, network metrics plus delta_loss and head scores. */
-export function nodesCsv(records: readonly CheckpointRecord[]): string {
+/**
+ * nodes.csv: one row per checkpoint × node, network metrics plus delta_loss and head scores, and —
+ * when `nullStatistics` is given — each node's statistics against the structural null.
+ */
+export function nodesCsv(records: readonly CheckpointRecord[], nullStatistics?: ReadonlyMap<number, NodeNullStatistics>): string {
   const rows: Record<string, CsvCell>[] = [];
   for (const r of records) {
     for (const [node, m] of Object.entries(r.metrics.nodes)) {
@@ -50,10 +56,38 @@ export function nodesCsv(records: readonly CheckpointRecord[]): string {
         delta_loss: r.delta_loss[node] ?? null,
         induction_score: head?.induction ?? null,
         previous_token_score: head?.previous_token ?? null,
+        ...(nullStatistics?.get(r.step)?.[node] ?? {}),
       });
     }
   }
-  return toCsv(['step', 'node', ...NODE_COLUMNS, 'delta_loss', 'induction_score', 'previous_token_score'], rows);
+  const nullColumns = nullStatistics ? NULL_NODE_COLUMNS : [];
+  return toCsv(['step', 'node', ...NODE_COLUMNS, 'delta_loss', 'induction_score', 'previous_token_score', ...nullColumns], rows);
+}
+
+/** Columns of nodes.csv against the structural null (docs/findings.md): z-scores and strength per possible edge. */
+export const NULL_NODE_COLUMNS = ['in_strength_z', 'out_strength_z', 'pagerank_z', 'hub_z', 'authority_z', 'in_strength_per_edge', 'out_strength_per_edge'] as const;
+
+/** Per node id: the NULL_NODE_COLUMNS values (null where undefined). */
+export type NodeNullStatistics = Record<string, Record<(typeof NULL_NODE_COLUMNS)[number], number | null>>;
+
+/**
+ * A checkpoint's node statistics against the 'block' structural null (lib/network/role-z.ts: in-
+ * and out-strength, PageRank, hub and authority as z-scores over `draws` seeded draws) and its
+ * layer-normalised strengths, on the influence matrix as measured (|w|, LOGITS included).
+ */
+export function nodeNullStatistics(matrix: number[][], nodes: string[], parallelResidual: boolean, options: { draws: number; seed: number }): NodeNullStatistics {
+  const allowed = allowedEdges(nodes, { parallelResidual });
+  const z = roleZScores(matrix, allowed, { nodes, kind: 'block', draws: options.draws, seed: options.seed });
+  const perEdge = layerNormalisedStrength(matrix, allowed);
+  return Object.fromEntries(nodes.map((id, i) => [id, {
+    in_strength_z: z.nodes[id].in_strength.z,
+    out_strength_z: z.nodes[id].out_strength.z,
+    pagerank_z: z.nodes[id].pagerank.z,
+    hub_z: z.nodes[id].hub.z,
+    authority_z: z.nodes[id].authority.z,
+    in_strength_per_edge: perEdge.in[i],
+    out_strength_per_edge: perEdge.out[i],
+  }]));
 }
 
 export function readMatrix(out: string, step: number): { nodes: string[]; matrix: number[][]; parallelResidual?: boolean } {
@@ -257,6 +291,18 @@ export function seriesFindings(
     },
     options,
   );
+}
+
+/** Every checkpoint's node statistics against the structural null (nodes.csv's last columns). */
+export function seriesNullStatistics(
+  records: readonly CheckpointRecord[],
+  matrices: Map<number, { nodes: string[]; matrix: number[][]; parallelResidual?: boolean }>,
+  settings: { findings?: ExperimentConfig['findings'] },
+): Map<number, NodeNullStatistics> {
+  const options = settings.findings ?? DEFAULT_EXPERIMENT_CONFIG.findings;
+  const ordered = records.map((r) => matrices.get(r.step)!);
+  const parallel = ordered[0].parallelResidual ?? inferParallelResidual(ordered[0].nodes, ordered.map((m) => m.matrix));
+  return new Map(records.map((r, t) => [r.step, nodeNullStatistics(ordered[t].matrix, ordered[t].nodes, parallel, { draws: options.nullDraws, seed: options.seed + t })]));
 }
 
 /**

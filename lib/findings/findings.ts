@@ -123,6 +123,8 @@ export interface FindingsResult {
     junctures: (JunctureTest & { interval: [number, number] | null }) | null;
     tail: TailSummary;
     trajectories: TrajectoryClustering | null;
+    /** The roles beyond structure at the final checkpoint: components ranked by strength z-score (out for spreaders, in for gatherers), highest first. */
+    beyondStructure: { step: number; spreaders: { id: string; z: number }[]; gatherers: { id: string; z: number }[] };
   };
   unavailable: Record<string, string>;
 }
@@ -404,9 +406,17 @@ export function findings(input: FindingsInput, options: FindingsOptions = {}): F
     stabilityDifference: differenceFinding,
     reconfiguration,
     longTail,
-    details: { spreader, gatherer, difference, junctures: junctures ? { ...junctures, interval: junctureInterval } : null, tail, trajectories },
+    details: {
+      spreader, gatherer, difference, junctures: junctures ? { ...junctures, interval: junctureInterval } : null, tail, trajectories,
+      beyondStructure: { step: steps[n - 1], spreaders: rankByZ(corrected[n - 1].spreader, ranked, nodes), gatherers: rankByZ(corrected[n - 1].gatherer, ranked, nodes) },
+    },
     unavailable,
   };
+}
+
+/** Components by z-score, highest first (ties by node order). */
+function rankByZ(z: Float64Array, ranked: readonly number[], nodes: readonly string[]): { id: string; z: number }[] {
+  return ranked.map((i, k) => ({ id: nodes[i], z: z[k], k })).sort((a, b) => b.z - a.z || a.k - b.k).map(({ id, z: value }) => ({ id, z: value }));
 }
 
 /** The common prompt count of per-prompt edge vectors (every non-null vector of every checkpoint). */

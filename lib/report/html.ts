@@ -312,7 +312,7 @@ export function findingsSection(f: FindingsResult, data: ReportData): string {
     + `<thead><tr><th>Claim and statistic</th><th>Verdict</th><th>Value</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table>`;
   const extras = [stabilityByPhase(f, data), tailByPhase(f)].filter(Boolean);
   const grid = extras.length ? `<div class="findings-details">${extras.join('')}</div>` : '';
-  return `<section id="findings"><h2>Findings</h2>${methodLine(f)}${table}${grid}${trajectoryGroups(f)}</section>`;
+  return `<section id="findings"><h2>Findings</h2>${methodLine(f)}${table}${beyondStructure(f)}${grid}${trajectoryGroups(f)}</section>`;
 }
 
 function verdictBadge(verdict: Verdict): string {
@@ -370,6 +370,14 @@ function tailByPhase(f: FindingsResult): string {
     : '';
   return `<div><h3>Edge-weight tail by phase</h3><p class="method">Share of each phase’s checkpoints whose weight tail is heavier than exponential (likelihood ratio), plausible as a power law (goodness of fit p ≥ 0.1), better fitted by a log-normal.${esc(final)}</p>`
     + `<table class="findings-small"><thead><tr><th>Phase</th><th class="num">Steps</th><th class="num">Long-tailed</th><th class="num">Plausible power law</th><th class="num">Log-normal preferred</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+}
+
+/** The roles beyond structure at the final checkpoint: the five highest strength z-scores of each role. */
+function beyondStructure(f: FindingsResult): string {
+  const b = f.details?.beyondStructure;
+  if (!b || (!b.spreaders?.length && !b.gatherers?.length)) return '';
+  const top = (list: { id: string; z: number }[]) => list.slice(0, 5).map((e) => `${e.id} (z ${fmtStat(e.z)})`).join(', ');
+  return `<p class="method">Roles beyond structure at step ${esc(formatStep(b.step))} (strength z-scores against the block null): spreaders ${esc(top(b.spreaders))}; gatherers ${esc(top(b.gatherers))}.</p>`;
 }
 
 /** The role-trajectory groups (k-means over each component's null-corrected strengths over training). */

@@ -250,6 +250,7 @@ export function syntheticFindings(options: { intervals?: boolean; nodes?: string
       gatherer: role(0.74, 0.08, 0.31, perPhase([0.55, 0.78, 0.86]), perPhase([0.02, 0.11, null])),
       difference: { raw: 0.07, nullCorrected: 0.04, intervals: { raw: ci(0.01, 0.13), nullCorrected: ci(-0.05, 0.12) }, p: { raw: 0.02, nullCorrected: 0.21 } },
       junctures: null,
+      beyondStructure: { step: 4000, spreaders: [{ id: 'L0H1', z: 4.2 }], gatherers: [{ id: 'L1H0', z: 3.1 }] },
       tail: {
         perCheckpoint,
         perPhase: phases.map((p, k) => ({
