@@ -381,22 +381,27 @@ function behaviourEvent(checkpoints: readonly CheckpointInput[], metric: string,
   return { metric, step: steps[index], previousStep: steps[index - 1], index, change, nearestBoundary: nearest(index, boundaries, steps) };
 }
 
-/** Per-prompt values as [checkpoint][metric column], for metrics that have them at every checkpoint. */
-function perPromptMatrix(checkpoints: readonly CheckpointInput[], metrics: readonly string[], source: string): { values: (number[] | undefined)[][]; prompts: number; metrics: string[] } | null {
-  const withPrompts = metrics.filter((m) => checkpoints.every((c) => Array.isArray(c.perPrompt?.[m])));
-  if (withPrompts.length === 0) return null;
-  let prompts = -1;
+/**
+ * Per-checkpoint vectors of one kind (`perPrompt`: the metric on each prompt; `replicates`: on each
+ * bootstrap resample) as [checkpoint][metric column], for the metrics that have them at every
+ * checkpoint; all of one length (the same prompts or resamples everywhere) and finite.
+ */
+function vectorMatrix(checkpoints: readonly CheckpointInput[], metrics: readonly string[], key: 'perPrompt' | 'replicates', source: string): { values: (number[] | undefined)[][]; length: number; metrics: string[] } | null {
+  const what = key === 'perPrompt' ? { unit: 'prompts', same: 'the same prompts at every checkpoint' } : { unit: 'values', same: 'the same resamples at every checkpoint' };
+  const present = metrics.filter((m) => checkpoints.every((c) => Array.isArray(c[key]?.[m])));
+  if (present.length === 0) return null;
+  let length = -1;
   for (const c of checkpoints) {
-    for (const m of withPrompts) {
-      const values = c.perPrompt![m];
-      if (prompts < 0) prompts = values.length;
-      if (values.length !== prompts) throw new InputError(source, `perPrompt["${m}"] at step ${c.step} has ${values.length} prompts, expected ${prompts} (the same prompts at every checkpoint)`);
-      if (!values.every(Number.isFinite)) throw new InputError(source, `perPrompt["${m}"] at step ${c.step} has a value that is not a finite number`);
+    for (const m of present) {
+      const values = c[key]![m];
+      if (length < 0) length = values.length;
+      if (values.length !== length) throw new InputError(source, `${key}["${m}"] at step ${c.step} has ${values.length} ${what.unit}, expected ${length} (${what.same})`);
+      if (!values.every(Number.isFinite)) throw new InputError(source, `${key}["${m}"] at step ${c.step} has a value that is not a finite number`);
     }
   }
-  if (prompts < 1) throw new InputError(source, 'perPrompt vectors are empty');
-  const values = checkpoints.map((c) => metrics.map((m) => (withPrompts.includes(m) ? c.perPrompt![m] : undefined)));
-  return { values, prompts, metrics: withPrompts };
+  if (length < 1) throw new InputError(source, `${key} vectors are empty`);
+  const values = checkpoints.map((c) => metrics.map((m) => (present.includes(m) ? c[key]![m] : undefined)));
+  return { values, length, metrics: present };
 }
 
 /** Gini and top-10% share per checkpoint, from node strengths, else from graph-level metrics. */
@@ -487,15 +492,15 @@ function boundaryConfidence(
 ): { confidence: number[]; settings: PhasesSettings['confidence'] } {
   const tolerance = options.confidence?.tolerance ?? DEFAULT_TOLERANCE;
   const method = options.confidence?.method ?? 'auto';
-  const replicates = replicateMatrix(sorted, metrics, source);
-  const perPrompt = replicates ? null : perPromptMatrix(sorted, metrics, source);
+  const replicates = vectorMatrix(sorted, metrics, 'replicates', source);
+  const perPrompt = replicates ? null : vectorMatrix(sorted, metrics, 'perPrompt', source);
   if (method === 'bootstrap' && !replicates && !perPrompt) {
     throw new OptionError('confidence.method', 'bootstrap needs replicate series (replicates) or per-prompt values (perPrompt) for some metric at every checkpoint');
   }
   if (method !== 'sweep' && replicates) {
     const run = boundaryIdx.length > 0
       ? replicateConfidence(series, replicates.values, boundaryIdx, fixedOptions, tolerance)
-      : { confidence: [], replicates: replicates.count };
+      : { confidence: [], replicates: replicates.length };
     return { confidence: run.confidence, settings: { method: 'bootstrap', source: 'replicates', tolerance, replicates: run.replicates, seed: null, prompts: null, metrics: replicates.metrics } };
   }
   if (method !== 'sweep' && perPrompt) {
@@ -503,31 +508,13 @@ function boundaryConfidence(
     const seed = options.confidence?.seed ?? DEFAULT_BOOTSTRAP.seed;
     const run = boundaryIdx.length > 0
       ? bootstrapConfidence(series, perPrompt.values, boundaryIdx, fixedOptions, { replicates: count, seed, tolerance })
-      : { confidence: [], replicates: count, prompts: perPrompt.prompts };
+      : { confidence: [], replicates: count, prompts: perPrompt.length };
     return { confidence: run.confidence, settings: { method: 'bootstrap', source: 'per-prompt', tolerance, replicates: count, seed, prompts: run.prompts, metrics: perPrompt.metrics } };
   }
   const sweep = { ...DEFAULT_SWEEP, ...options.confidence?.sweep };
   const confidence = boundaryIdx.length > 0 ? penaltySweepConfidence(series, boundaryIdx, fixedOptions, { ...sweep, tolerance }).confidence : [];
   if (!replicates && !perPrompt) unavailable.bootstrap = 'no replicate series or per-prompt values: confidence from a penalty sweep instead';
   return { confidence, settings: { method: 'penalty-sweep', tolerance, penalties: [sweep.low * fixedOptions.penalty, sweep.high * fixedOptions.penalty], steps: sweep.steps } };
-}
-
-/** Replicate values as [checkpoint][metric column], for metrics that have them at every checkpoint. */
-function replicateMatrix(checkpoints: readonly CheckpointInput[], metrics: readonly string[], source: string): { values: (number[] | undefined)[][]; count: number; metrics: string[] } | null {
-  const withReplicates = metrics.filter((m) => checkpoints.every((c) => Array.isArray(c.replicates?.[m])));
-  if (withReplicates.length === 0) return null;
-  let count = -1;
-  for (const c of checkpoints) {
-    for (const m of withReplicates) {
-      const values = c.replicates![m];
-      if (count < 0) count = values.length;
-      if (values.length !== count) throw new InputError(source, `replicates["${m}"] at step ${c.step} has ${values.length} values, expected ${count} (the same resamples at every checkpoint)`);
-      if (!values.every(Number.isFinite)) throw new InputError(source, `replicates["${m}"] at step ${c.step} has a value that is not a finite number`);
-    }
-  }
-  if (count < 1) throw new InputError(source, 'replicate vectors are empty');
-  const values = checkpoints.map((c) => metrics.map((m) => (withReplicates.includes(m) ? c.replicates![m] : undefined)));
-  return { values, count, metrics: withReplicates };
 }
 
 function fmtActivity(p: LabelledPhase): string {

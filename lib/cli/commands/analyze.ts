@@ -4,9 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import { analyzeInfluence } from '../../experiment/analyze.js';
-import { DEFAULT_EXPERIMENT_CONFIG, readExperimentConfig, resolveExperimentConfig, type ExperimentConfig } from '../../experiment/config.js';
+import { checkExperimentConfig, DEFAULT_EXPERIMENT_CONFIG, readExperimentConfig, resolveExperimentConfig, type ExperimentConfig } from '../../experiment/config.js';
 import { OptionError } from '../../util/errors.js';
 import type { Command } from '../main.js';
+import { phaseFlagLayers } from '../settings-flags.js';
 
 const d = DEFAULT_EXPERIMENT_CONFIG;
 const usage = `Usage: cntlens analyze --influence DIR --out RESULTS [--config FILE.json] [options]
@@ -40,12 +41,6 @@ Options:
   --quiet               no progress bars or summary
 `;
 
-function toInt(option: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw)) throw new OptionError(option, `must be a non-negative integer, got "${raw}"`);
-  return Number(raw);
-}
-
 export const command: Command = {
   name: 'analyze',
   summary: 'the series stage alone (metrics, phases, roles, report) on a folder of influence files',
@@ -70,19 +65,9 @@ export const command: Command = {
     if (values.influence === undefined) throw new OptionError('--influence', 'give the folder of influence files: --influence DIR');
     if (values.out === undefined) throw new OptionError('--out', 'give the results folder: --out RESULTS');
     const base: ExperimentConfig = values.config ? readExperimentConfig(values.config) : DEFAULT_EXPERIMENT_CONFIG;
-    const penalty = values.penalty === undefined ? undefined : Number(values.penalty);
-    if (penalty !== undefined && !(penalty > 0)) throw new OptionError('--penalty', `must be a positive number, got "${values.penalty}"`);
-    // As in `cntlens experiment`: each flag is its own layer over the file, so a bad value is
-    // reported under the flag the user typed.
-    const flags: [string, unknown, (v: never) => Record<string, unknown>][] = [
-      ['--penalty', penalty, (v: number) => ({ phases: { penalty: v } })],
-      ['--min-size', toInt('--min-size', values['min-size']), (v: number) => ({ phases: { minSize: v } })],
-      ['--phase-model', values['phase-model'], (v: string) => ({ phases: { model: v } })],
-      ['--warmup', values.warmup === undefined || values.warmup === 'auto' ? values.warmup : toInt('--warmup', values.warmup), (v: string | number) => ({ phases: { warmup: v } })],
-      ['--no-figures', values['no-figures'] || undefined, () => ({ report: { figures: false } })],
-    ];
     let config = base;
-    for (const [flag, value, layer] of flags) if (value !== undefined) config = resolveExperimentConfig(layer(value as never), flag, config);
+    for (const [flag, value, layer] of phaseFlagLayers(values)) if (value !== undefined) config = resolveExperimentConfig(layer(value as never), flag, config);
+    checkExperimentConfig(config);
     await analyzeInfluence({
       influenceDir: values.influence,
       out: values.out,

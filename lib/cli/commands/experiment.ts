@@ -5,8 +5,8 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_EXPERIMENT_CONFIG, readExperimentConfig, resolveExperimentConfig, type ExperimentConfig } from '../../experiment/config.js';
 import { runExperiment } from '../../experiment/pipeline.js';
 import { parseShard } from '../../experiment/shard.js';
-import { OptionError } from '../../util/errors.js';
 import type { Command } from '../main.js';
+import { phaseFlagLayers, toInt, type FlagLayer } from '../settings-flags.js';
 
 const d = DEFAULT_EXPERIMENT_CONFIG;
 const usage = `Usage: cntlens experiment [--config FILE.json] [--checkpoints SRC] [--out DIR] [options]
@@ -51,12 +51,6 @@ Running:
   --quiet               no progress bars or summary
 `;
 
-function toInt(option: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw)) throw new OptionError(option, `must be a non-negative integer, got "${raw}"`);
-  return Number(raw);
-}
-
 export const command: Command = {
   name: 'experiment',
   summary: 'the whole study: influence graphs, metrics, phases and report over checkpoints',
@@ -94,12 +88,10 @@ export const command: Command = {
       },
     });
     const base: ExperimentConfig = values.config ? readExperimentConfig(values.config) : DEFAULT_EXPERIMENT_CONFIG;
-    const penalty = values.penalty === undefined ? undefined : Number(values.penalty);
-    if (penalty !== undefined && !(penalty > 0)) throw new OptionError('--penalty', `must be a positive number, got "${values.penalty}"`);
     const seed = toInt('--seed', values.seed);
     // Each flag is applied as its own layer over the file, so a bad value is reported under the
     // flag the user typed (e.g. `--backend: "backend" must be one of …`).
-    const flags: [string, unknown, (v: never) => Record<string, unknown>][] = [
+    const flags: FlagLayer[] = [
       ['--checkpoints', values.checkpoints, (v: string) => ({ checkpoints: v })],
       ['--steps', values.steps, (v: string) => ({ steps: v })],
       ['--out', values.out, (v: string) => ({ out: v })],
@@ -113,11 +105,7 @@ export const command: Command = {
       ['--measure', values.measure, (v: string) => ({ influence: { measure: v } })],
       ['--positions', values.positions, (v: string) => ({ influence: { positions: v } })],
       ['--loss-positions', values['loss-positions'], (v: string) => ({ influence: { lossPositions: v } })],
-      ['--penalty', penalty, (v: number) => ({ phases: { penalty: v } })],
-      ['--min-size', toInt('--min-size', values['min-size']), (v: number) => ({ phases: { minSize: v } })],
-      ['--phase-model', values['phase-model'], (v: string) => ({ phases: { model: v } })],
-      ['--warmup', values.warmup === undefined || values.warmup === 'auto' ? values.warmup : toInt('--warmup', values.warmup), (v: string | number) => ({ phases: { warmup: v } })],
-      ['--no-figures', values['no-figures'] || undefined, () => ({ report: { figures: false } })],
+      ...phaseFlagLayers(values),
       ['--workers', toInt('--workers', values.workers), (v: number) => ({ workers: v })],
       ['--backend', values.backend, (v: string) => ({ backend: v })],
       ['--plugin', values.plugin, (v: string[]) => ({ plugins: v })],
