@@ -181,6 +181,12 @@ function roleVerdict(role: Role, d: RoleStabilityDetail, perClaim: number): Find
   if (raw === null) {
     verdict = 'undetermined';
     why = 'fewer than two checkpoints after the warm-up';
+  } else if (!d.intervals.raw || !d.intervals.nullCorrected) {
+    verdict = 'undetermined';
+    why = `without per-prompt values there are no intervals to judge the stability by (τ ${fmt(raw)}, null-corrected ${fmt(z)}; against the block-permuted graphs z = ${fmt(s.z)}, p = ${fmtP(s.p)})`;
+  } else if (beyond && zStable && ratio === null) {
+    verdict = 'undetermined';
+    why = `the ranking is stable beyond structure (z = ${fmt(s.z)}, null-corrected τ ${fmt(z)}), but the run after the warm-up is too short to measure whether the hierarchy persists over ${d.persistence.lag} checkpoints or more`;
   } else if (beyond && zStable && persists) {
     verdict = 'supported';
     why = `the ${name} ranking is more stable than on the block-permuted graphs (z = ${fmt(s.z)}, p = ${fmtP(s.p)} < ${perClaim}), stays stable once the architecture's share is removed (null-corrected τ ${fmt(z)}, ${fmtInterval(d.intervals.nullCorrected)}) and persists: ${fmt(d.persistence.nullCorrected)} at lags of ${d.persistence.lag} checkpoints or more (${fmt(ratio)} of the consecutive agreement)`;
@@ -349,6 +355,9 @@ export function findings(input: FindingsInput, options: FindingsOptions = {}): F
     if (!junctures) return { claim, statistic, value: null, interval: null, p: null, verdict: 'undetermined', sentence: `Undetermined: ${unavailable.reconfiguration}.` };
     const base = { claim, statistic, value: junctures.distance, interval: junctureInterval, p: junctures.p };
     const where = `the ${junctures.drops.length} largest drops (at steps ${junctures.drops.map((t) => steps[t]).join(', ')}) lie ${fmt(junctures.distance, 1)} checkpoints from a boundary on average, against ${fmt(junctures.nullMean, 1)} for random boundaries (p = ${fmtP(junctures.p)})`;
+    if (junctures.minimumP >= perClaim) {
+      return { ...base, verdict: 'undetermined', sentence: `Undetermined: ${where}; with so few places a boundary can fall, even drops exactly on the boundaries would give p = ${fmtP(junctures.minimumP)}, not below ${perClaim}.` };
+    }
     return junctures.p < perClaim
       ? { ...base, verdict: 'supported', sentence: `Supported: ${where}.` }
       : { ...base, verdict: 'not supported', sentence: `Not supported: ${where}, not closer than chance at ${perClaim}.` };
@@ -379,23 +388,42 @@ export function findings(input: FindingsInput, options: FindingsOptions = {}): F
     const last = tails[n - 1];
     const test = last.vsExponential;
     if (!test) return { claim, statistic, value: null, interval: null, p: null, verdict: 'undetermined', sentence: `Undetermined: ${last.unavailable ?? 'no tail test at the final checkpoint'}.` };
-    const base = { claim, statistic, value: test.statistic, interval: null, p: test.p };
-    const first = tail.perPhase[0];
-    const lastPhase = tail.perPhase[tail.perPhase.length - 1];
-    const heavy = test.lr > 0 && test.p < perClaim;
-    const emerges = first !== lastPhase && lastPhase.longTailed !== null && first.longTailed !== null && lastPhase.longTailed > first.longTailed;
+    // One-sided: the claim is that the tail is heavier than exponential.
+    const pHeavy = test.lr > 0 ? test.p / 2 : 1 - test.p / 2;
+    if (tail.perPhase.length < 2) {
+      return { claim, statistic, value: test.statistic, interval: null, p: pHeavy, verdict: 'undetermined', sentence: `Undetermined: a single phase, so no emergence to test (final checkpoint: vs exponential R = ${fmt(test.lr)}, one-sided p = ${fmtP(pHeavy)}).` };
+    }
+    // Emergence: more long-tailed checkpoints in the last phase than in the first (Fisher's exact
+    // test, one-sided). The claim needs both parts, so its p is the larger of the two
+    // (an intersection–union test, valid without a further correction).
+    const count = (from: number, to: number): [number, number] => {
+      const flags = tails.slice(from, to).map(longTailed).filter((v): v is boolean => v !== null);
+      return [flags.filter(Boolean).length, flags.length];
+    };
+    const [firstHeavy, firstAll] = count(segs[0][0], segs[0][1]);
+    const [lastHeavy, lastAll] = count(segs[segs.length - 1][0], segs[segs.length - 1][1]);
+    const pEmerges = fisherGreater(lastHeavy, lastAll, firstHeavy, firstAll);
+    const p = Math.max(pHeavy, pEmerges);
+    const base = { claim, statistic, value: test.statistic, interval: null, p };
+    const heavy = pHeavy < perClaim;
+    const emerges = pEmerges < perClaim;
     const lognormal = last.vsLognormal ? (last.vsLognormal.lr < 0 ? 'the log-normal fits the tail better than the power law' : 'the power law fits the tail at least as well as the log-normal') : 'no log-normal comparison';
-    const numbers = `final checkpoint: α = ${fmt(last.alpha)} ${fmtInterval(tail.finalAlpha.interval)}, x_min = ${fmt(last.xmin, 4)}, ${last.nTail} of ${last.n} weights in the tail, GoF p = ${last.gof ? fmtP(last.gof.p) : 'n/a'}, vs exponential R = ${fmt(test.lr)} (p = ${fmtP(test.p)}); ${lognormal}; long-tailed share of checkpoints ${fmt(first.longTailed)} in the first phase, ${fmt(lastPhase.longTailed)} in the last`;
+    const numbers = `final checkpoint: α = ${fmt(last.alpha)} ${fmtInterval(tail.finalAlpha.interval)}, x_min = ${fmt(last.xmin, 4)}, ${last.nTail} of ${last.n} weights in the tail, GoF p = ${last.gof ? fmtP(last.gof.p) : 'n/a'}, vs exponential R = ${fmt(test.lr)} (one-sided p = ${fmtP(pHeavy)}); ${lognormal}; long-tailed checkpoints ${firstHeavy} of ${firstAll} in the first phase, ${lastHeavy} of ${lastAll} in the last (Fisher p = ${fmtP(pEmerges)})`;
     if (heavy && emerges) return { ...base, verdict: 'supported', sentence: `Supported: the weights end heavier-tailed than exponential and more checkpoints are so late than early (${numbers}).` };
-    if (heavy) return { ...base, verdict: 'not supported', sentence: `Not supported as emerging: the final weights are heavier-tailed than exponential, but no more often late than early (${numbers}).` };
+    if (heavy) return { ...base, verdict: 'not supported', sentence: `Not supported as emerging: the final weights are heavier-tailed than exponential, but not significantly more often late than early (${numbers}).` };
     return { ...base, verdict: 'not supported', sentence: `Not supported: the final weights are not significantly heavier-tailed than exponential at ${perClaim} (${numbers}).` };
   })();
 
   // Role trajectories over the learning checkpoints, on the null-corrected strengths.
+  // Components whose strengths the block null fixes (a layer's MLP) have no z at any checkpoint:
+  // their all-zero trajectories would form a group of their own, so they are left out.
   const learning = corrected.slice(w);
+  const defined = ranked.map((_, k) => learning.some((s) => s.spreader[k] !== 0 || s.gatherer[k] !== 0));
+  const keep = ranked.map((_, k) => k).filter((k) => defined[k]);
+  const pick = (v: Float64Array): Float64Array => Float64Array.from(keep, (k) => v[k]);
   const trajectories = clusterTrajectories(
-    { out_strength_z: learning.map((s) => s.spreader), in_strength_z: learning.map((s) => s.gatherer) },
-    ranked.map((i) => nodes[i]),
+    { out_strength_z: learning.map((s) => pick(s.spreader)), in_strength_z: learning.map((s) => pick(s.gatherer)) },
+    keep.map((k) => nodes[ranked[k]]),
     { seed: o.seed },
   );
 
@@ -412,6 +440,29 @@ export function findings(input: FindingsInput, options: FindingsOptions = {}): F
     },
     unavailable,
   };
+}
+
+/**
+ * One-sided Fisher exact test that a (successes a of n) has a larger share than b (c of m): the
+ * hypergeometric probability of a or more of the a + c successes falling in the first group.
+ */
+export function fisherGreater(a: number, n: number, c: number, m: number): number {
+  const total = a + c;
+  if (n === 0 || m === 0) return 1;
+  const logChoose = (x: number, k: number): number => logFactorial(x) - logFactorial(k) - logFactorial(x - k);
+  const denominator = logChoose(n + m, total);
+  let p = 0;
+  for (let k = a; k <= Math.min(n, total); k++) {
+    if (total - k > m) continue;
+    p += Math.exp(logChoose(n, k) + logChoose(m, total - k) - denominator);
+  }
+  return Math.min(1, p);
+}
+
+function logFactorial(x: number): number {
+  let s = 0;
+  for (let i = 2; i <= x; i++) s += Math.log(i);
+  return s;
 }
 
 /** Components by z-score, highest first (ties by node order). */

@@ -14,6 +14,12 @@ export interface JunctureTest {
   /** Mean of that distance over the random boundary sets, and the share at or below the observed one. */
   nullMean: number;
   p: number;
+  /**
+   * The smallest p the test can give here: the one for drops exactly on the boundaries,
+   * (1 + #{random sets at distance 0}) / (1 + draws). With few admissible positions it can exceed
+   * the level, and then the test cannot support the claim whatever the data.
+   */
+  minimumP: number;
   draws: number;
 }
 
@@ -72,6 +78,7 @@ export function junctureTest(
   const draws = options.draws ?? 10000;
   const rng = new Rng(options.seed ?? 0);
   let atOrBelow = 0;
+  let atZero = 0;
   let sum = 0;
   let made = 0;
   for (let k = 0; k < draws; k++) {
@@ -81,6 +88,8 @@ export function junctureTest(
     sum += d;
     made++;
     if (d <= distance) atOrBelow++;
+    // drops exactly on the observed boundaries would be at distance 0 from this set only if it is that set
+    if (meanDistance(boundaries, random) === 0) atZero++;
   }
-  return { drops, distance, nullMean: sum / made, p: (1 + atOrBelow) / (1 + made), draws: made };
+  return { drops, distance, nullMean: sum / made, p: (1 + atOrBelow) / (1 + made), minimumP: (1 + atZero) / (1 + made), draws: made };
 }

@@ -4,8 +4,13 @@
  * standardised over all components and checkpoints so that none dominates), and the points are
  * grouped by k-means (Lloyd 1982, k-means++ seeding of Arthur & Vassilvitskii 2007, best of several
  * seeded restarts) with k chosen by the mean silhouette (Rousseeuw 1987) — the way developmental
- * interpretability groups heads by their learning curves.
+ * interpretability groups heads by their learning curves. When no k reaches a mean silhouette of
+ * 0.25 (Kaufman & Rousseeuw 1990: below it "no substantial structure has been found") the
+ * components form one group (k = 1).
  */
+
+/** Below this best mean silhouette the trajectories show no group structure (k = 1). */
+export const MIN_SILHOUETTE = 0.25;
 import { Rng } from '../util/rng.js';
 
 export interface TrajectoryGroup {
@@ -15,8 +20,9 @@ export interface TrajectoryGroup {
 }
 
 export interface TrajectoryClustering {
+  /** Groups found (1 when no k ≥ 2 reaches MIN_SILHOUETTE). */
   k: number;
-  /** Mean silhouette of the chosen k, and of every k tried. */
+  /** Mean silhouette of the best k ≥ 2 (the chosen one unless k = 1), and of every k tried. */
   silhouette: number;
   tried: { k: number; silhouette: number }[];
   groups: TrajectoryGroup[];
@@ -123,6 +129,7 @@ export function clusterTrajectories(
     if (!best || silhouette > best.silhouette + 1e-12) best = { k, silhouette, assignment: run!.assignment };
   }
   if (!best) return null;
+  if (best.silhouette < MIN_SILHOUETTE) best = { k: 1, silhouette: best.silhouette, assignment: names.map(() => 0) };
   const ids = [...new Set(best.assignment)];
   const groups = ids.map((c) => {
     const members = names.filter((_, k) => best!.assignment[k] === c);

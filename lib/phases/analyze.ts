@@ -254,13 +254,14 @@ export function analyzeSeries(checkpoints: readonly CheckpointInput[], options: 
 
   // 5. Behaviour events and roles over time, aligned with the boundaries.
   const behaviourMetrics = (options.behaviourMetrics ?? [...BEHAVIOUR_METRICS]).filter((m) => sorted.every((c) => Number.isFinite(c.metrics[m])));
-  const behaviour = behaviourMetrics.map((m) => behaviourEvent(sorted, m, boundaryIdx));
+  const behaviour = behaviourMetrics.map((m) => behaviourEvent(sorted, m, boundaryIdx, w));
   if (behaviourMetrics.length === 0) unavailable.behaviour = `none of the behaviour metrics (${(options.behaviourMetrics ?? BEHAVIOUR_METRICS).join(', ')}) at every checkpoint`;
   let roles: RolesOverTime | null = null;
   if (roleResults.size > 0) {
     const alignment: ReconfigurationAlignment[] = [];
     for (const r of roleResults.values()) {
       for (const rc of r.reconfigurations) {
+        if (rc.index <= w) continue; // the warm-up's ramp is not a reconfiguration of learned roles
         alignment.push({
           role: r.role,
           step: rc.step,
@@ -367,10 +368,11 @@ function nearest(index: number, boundaries: readonly number[], steps: readonly n
  * The steepest transition of a behaviour metric: the largest |change| between consecutive
  * checkpoints (for loss_repeated, the induction-loss drop), with its nearest boundary.
  */
-function behaviourEvent(checkpoints: readonly CheckpointInput[], metric: string, boundaries: readonly number[]): BehaviourEvent {
-  let index = 1;
+function behaviourEvent(checkpoints: readonly CheckpointInput[], metric: string, boundaries: readonly number[], warmup = 0): BehaviourEvent {
+  // Transitions into or inside the declared warm-up are the optimiser's ramp, not learning.
+  let index = Math.min(warmup + 1, checkpoints.length - 1);
   let change = 0;
-  for (let t = 1; t < checkpoints.length; t++) {
+  for (let t = index; t < checkpoints.length; t++) {
     const delta = checkpoints[t].metrics[metric] - checkpoints[t - 1].metrics[metric];
     if (Math.abs(delta) > Math.abs(change)) {
       change = delta;
@@ -388,7 +390,10 @@ function behaviourEvent(checkpoints: readonly CheckpointInput[], metric: string,
  */
 function vectorMatrix(checkpoints: readonly CheckpointInput[], metrics: readonly string[], key: 'perPrompt' | 'replicates', source: string): { values: (number[] | undefined)[][]; length: number; metrics: string[] } | null {
   const what = key === 'perPrompt' ? { unit: 'prompts', same: 'the same prompts at every checkpoint' } : { unit: 'values', same: 'the same resamples at every checkpoint' };
-  const present = metrics.filter((m) => checkpoints.every((c) => Array.isArray(c[key]?.[m])));
+  // A replicate is NaN where the metric is undefined on that resample (a tail fit with too few
+  // edges, say): such a metric cannot be resampled, so it keeps its own values in every replicate.
+  const usable = (m: string): boolean => key !== 'replicates' || checkpoints.every((c) => !Array.isArray(c.replicates?.[m]) || c.replicates![m].every(Number.isFinite));
+  const present = metrics.filter((m) => checkpoints.every((c) => Array.isArray(c[key]?.[m])) && usable(m));
   if (present.length === 0) return null;
   let length = -1;
   for (const c of checkpoints) {

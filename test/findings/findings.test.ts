@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { findings } from '../../lib/findings/findings.js';
+import { findings, fisherGreater } from '../../lib/findings/findings.js';
 import { junctureTest, largestDrops, meanDistance, randomBoundaries } from '../../lib/findings/junctures.js';
 import { strengthZScores } from '../../lib/findings/null-strength.js';
 import { rankedComponents, rankStability, roleScores, structureTest } from '../../lib/findings/stability.js';
@@ -14,6 +14,7 @@ const ALLOWED = allowedEdges(NODES, { parallelResidual: true });
 /** Fast settings for many seeds: fewer draws than the defaults, no tail bootstrap. */
 const QUICK = { resamples: 100, nullDraws: 100, junctureDraws: 2000, longTail: false };
 const PHASES = { boundaries: [10, 20], warmup: 0, minSize: 3, labels: ['exploration', 'consolidation', 'refinement'] };
+const PHASES_12 = { boundaries: [6], warmup: 0, minSize: 3, labels: ['exploration', 'refinement'] };
 
 describe('findings: building blocks', () => {
   it('rank stability: mean Kendall τ-b of consecutive rankings, per segment, after the warm-up', () => {
@@ -162,5 +163,39 @@ describe('findings: planted truth (issue acceptance, through the library)', () =
     expect(a).to.deep.equal(b);
     expect(a.p! * 51).to.be.closeTo(Math.round(a.p! * 51), 1e-9);
     expect(a.p!).to.be.within(1 / 51, 1);
+  });
+});
+
+describe('findings: what a test can and cannot decide', () => {
+  it("Fisher's exact test, one-sided, on hand-checked tables", () => {
+    // 5 of 5 against 0 of 5: 1 / C(10, 5) = 1/252
+    expect(fisherGreater(5, 5, 0, 5)).to.be.closeTo(1 / 252, 1e-12);
+    // equal shares are no evidence: 2 of 4 vs 2 of 4 → P(X ≥ 2) = (C(4,2)² + C(4,3)C(4,1) + C(4,4)C(4,0)) / C(8,4) = (36 + 16 + 1) / 70
+    expect(fisherGreater(2, 4, 2, 4)).to.be.closeTo(53 / 70, 1e-12);
+    expect(fisherGreater(0, 0, 3, 4)).to.equal(1);
+  });
+
+  it('the juncture test says "undetermined" when even drops exactly on the boundaries could not reach the level', () => {
+    const n = 20;
+    const instability = Array.from({ length: n }, (_, t) => (t === 0 ? null : t === 10 ? 1 : 0.1));
+    const t = junctureTest(instability, [10], { from: 0, minSize: 3, draws: 5000, seed: 2 })!;
+    // one boundary has 15 admissible places: p cannot go below about 1/15
+    expect(t.distance).to.equal(0);
+    expect(t.minimumP).to.be.within(0.05, 0.09);
+    const s = syntheticSeries({ checkpoints: 12, seed: 5 });
+    const f = findings({ ...s, parallelResidual: true, phases: { boundaries: [6], warmup: 0, minSize: 3, labels: ['exploration', 'refinement'] } }, { ...QUICK });
+    expect(f.reconfiguration.verdict).to.equal('undetermined');
+    expect(f.reconfiguration.sentence).to.match(/even drops exactly on the boundaries would give p/);
+  });
+
+  it('trajectory clustering reports one group when there is no structure, and leaves out components without a null-corrected strength', () => {
+    const rng = new Rng(8);
+    const names = Array.from({ length: 10 }, (_, k) => `N${k}`);
+    const noise = Array.from({ length: 15 }, () => Float64Array.from(names, () => rng.normal()));
+    expect(clusterTrajectories({ score: noise }, names, { seed: 1 })!.k).to.equal(1);
+    const s = syntheticSeries({ checkpoints: 12, seed: 6, weight: plantedRoles(6) });
+    const f = findings({ ...s, parallelResidual: true, phases: PHASES_12 }, { ...QUICK });
+    const members = f.details.trajectories!.groups.flatMap((g) => g.members);
+    for (let l = 0; l < 6; l++) expect(members).to.not.include(`L${l}MLP`);
   });
 });

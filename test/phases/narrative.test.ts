@@ -138,3 +138,17 @@ describe('phases/narrative: warm-up and replicate confidence', () => {
     expect(() => analyzeSeries(uneven, { source: 'u.json' })).to.throw(InputError, /u\.json: replicates\["a"\] at step 700 has 2 values, expected 3/);
   });
 });
+
+describe('phases/narrative: replicates undefined on some resamples', () => {
+  it('a metric with a NaN replicate keeps its own values in every replicate instead of stopping the analysis', () => {
+    const rng = new Rng(6);
+    const checkpoints = linearSteps(40).map((step, t) => {
+      const a = (t < 20 ? 0 : 1.5 * (t - 20)) + rng.normal();
+      const b = rng.normal();
+      return { step, metrics: { a, b }, replicates: { a: [a, a + 0.01, a - 0.01], b: t === 9 ? [b, NaN, b] : [b, b, b] } };
+    });
+    const r = analyzeSeries(checkpoints);
+    expect(r.settings.confidence).to.include({ method: 'bootstrap', source: 'replicates' });
+    expect((r.settings.confidence as { metrics: string[] }).metrics).to.deep.equal(['a']);
+  });
+});
