@@ -10,7 +10,6 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { makePlan } from '../ablation/plan.js';
 import { inductionPrompts, readPromptsFile } from '../ablation/tasks.js';
 import { resolveCheckpoints, type CheckpointRef } from '../checkpoints/sources.js';
@@ -24,6 +23,7 @@ import { ensureTrained, readFinishedRun } from '../train/train.js';
 import { CntlensError, InputError, OptionError } from '../util/errors.js';
 import { readJsonFile, writeFileAtomic } from '../util/files.js';
 import { settingsHash } from '../util/hash.js';
+import { packageVersion, siblingModule } from '../util/package.js';
 import { defaultWorkerCount, mapInPool } from '../util/pool.js';
 import { Progress } from '../util/progress.js';
 import { importPlugins, sweepOptions, type CheckpointTask, type TaskInit, type TaskOutcome } from './checkpoint-task.js';
@@ -33,7 +33,7 @@ import { attachReplicates, bootstrapSettings } from './replicates.js';
 import { analyzePhases, metricsCsv, nodesCsv, readMatrix, reportData, summaryLines } from './series.js';
 import { takeShard, type Shard } from './shard.js';
 
-const TASK_MODULE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'checkpoint-task.ts');
+const TASK_MODULE = siblingModule(new URL('./checkpoint-task.js', import.meta.url));
 const PLAN_FILE = 'plan.json';
 const require = createRequire(import.meta.url);
 
@@ -311,8 +311,4 @@ export function taskPrompts(config: ResultSettings, model: NeoXConfig, defaultHa
 /** Everything that changes a checkpoint's results, and so invalidates its record when changed. */
 function perCheckpointSettingsHash(config: ResultSettings, prompts: number[][], backend: string): string {
   return settingsHash({ influence: config.influence, graph: config.graph, prompts, backend, plugins: config.plugins, version: packageVersion() });
-}
-
-function packageVersion(): string {
-  return (require('../../package.json') as { version: string }).version;
 }
