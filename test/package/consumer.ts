@@ -37,9 +37,14 @@ export interface Packed {
   files: string[];
 }
 
-/** Build dist/ (incrementally) and pack this checkout into `dest`, as `npm publish` would. */
-export function packCheckout(dest: string): Packed {
+/** Build this checkout's dist/ (incrementally: seconds when it is up to date, as after `npm test`'s build). */
+export function buildCheckout(): void {
   runOk('npm', ['run', 'build'], { cwd: REPO_ROOT });
+}
+
+/** Build dist/ and pack this checkout into `dest`, as `npm publish` would. */
+export function packCheckout(dest: string): Packed {
+  buildCheckout();
   // --ignore-scripts: `prepare` would only build again.
   const r = runOk('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dest], { cwd: REPO_ROOT });
   const [info] = JSON.parse(r.stdout) as { filename: string; files: { path: string }[] }[];
