@@ -141,4 +141,15 @@ describe('package: the packed tarball, installed and used as users do', function
     const written = JSON.parse(readFileSync(path.join(project, 'metrics.json'), 'utf8')) as { roles: { spreaders: string[] } };
     expect(written.roles.spreaders).to.have.length(5);
   });
+
+  it('`cntlens experiment` runs the whole study from the compiled build, checkpoints in worker threads', () => {
+    // Three copies of the fixture model as a checkpoint series: what matters here is that the
+    // compiled pipeline finds its worker module, package.json and Vega's bundle where it is installed.
+    for (const step of [0, 1000, 2000]) cpSync(path.join(project, 'neox-tiny'), path.join(project, 'series', `step${step}`), { recursive: true });
+    runOk('npx', ['--no-install', 'cntlens', 'experiment', '--checkpoints', 'series', '--out', 'results', '--workers', '2', '--n-prompts', '4', '--quiet'], { cwd: project });
+    const manifest = JSON.parse(readFileSync(path.join(project, 'results', 'manifest.json'), 'utf8')) as { versions: { cntlens: string }; checkpoints: { status: string }[] };
+    expect(manifest.versions.cntlens).to.equal(JSON.parse(readFileSync(path.join(project, 'node_modules', 'cntlens', 'package.json'), 'utf8')).version);
+    expect(manifest.checkpoints.map((c) => c.status)).to.deep.equal(['computed', 'computed', 'computed']);
+    expect(readFileSync(path.join(project, 'results', 'report.html'), 'utf8')).to.include('<html');
+  });
 });
