@@ -6,12 +6,12 @@
  * single-thread sweep (each stack is computed the same way wherever it runs).
  *
  * Worth it only when a checkpoint takes several seconds: starting a worker (module loading, wasm
- * compilation, weight upload, clean pass) costs about a second or two.
+ * compilation, weight upload, clean pass) costs about a second (module loading and the wasm backend
+ * alone: 0.7 s compiled, 1.6 s from the sources through tsx; `npm run bench -- startup`).
  */
 import * as tf from '@tensorflow/tfjs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NeoXModel } from '../model/neox.js';
+import { siblingModule } from '../util/package.js';
 import { mapInPool } from '../util/pool.js';
 import { BUILTIN_ABLATIONS } from './ablations/index.js';
 import type { InfluenceModel, InfluenceOptions, SweepPlan } from './plan.js';
@@ -20,7 +20,7 @@ import type { RawSweep } from './result.js';
 import { stackGroups, stackSize } from './sweep.js';
 import type { WorkerInit, WorkItem, WorkResult } from './sweep-worker.js';
 
-const WORKER_MODULE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sweep-worker.ts');
+const WORKER_MODULE = siblingModule(new URL('./sweep-worker.js', import.meta.url));
 
 /** Why this sweep cannot run in workers, or null when it can. */
 export function parallelObstacle(model: InfluenceModel, plan: SweepPlan): string | null {

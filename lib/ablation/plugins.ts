@@ -1,6 +1,6 @@
 /**
  * Loading ablation types defined outside lib (`cntlens influence --plugin FILE`). A plug-in is an
- * ES module (.ts, .js or .mjs; TypeScript works because the CLI runs under tsx) that either
+ * ES module (.js, .mjs or .ts; see importPluginModule for TypeScript) that either
  * calls `registerAblation(...)` itself when imported, or exports Ablation objects (default
  * export, `ablation`, or an `ablations` array) which are registered here. After loading, the new
  * type is available by name like a built-in.
@@ -31,7 +31,7 @@ export async function loadAblationPlugin(file: string, options: { requireAblatio
   const before = new Set(ablationNames());
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(resolved).href)) as Record<string, unknown>;
+    mod = await importPluginModule(resolved);
   } catch (err) {
     throw new InputError(file, `could not load the plug-in: ${(err as Error)?.message ?? String(err)}`);
   }
@@ -55,4 +55,38 @@ export async function loadAblationPlugin(file: string, options: { requireAblatio
   }
   for (const name of added) pluginOrigins.set(name, resolved);
   return added;
+}
+
+const TYPESCRIPT = /\.[cm]?ts$/;
+
+/**
+ * Import a plug-in file. A TypeScript plug-in runs as is where Node.js strips types itself
+ * (22.18 and later) or where tsx is loaded (development, `node --import tsx`); elsewhere (Node.js
+ * 20 running the published JavaScript) tsx is registered here if it is installed, and the error
+ * says what to do if it is not.
+ */
+async function importPluginModule(file: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(file).href;
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (err) {
+    if (!TYPESCRIPT.test(file) || (err as NodeJS.ErrnoException)?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw err;
+  }
+  await registerTsx();
+  // A fresh URL: the failed import of the bare one stays cached as failed.
+  return (await import(`${url}?tsx`)) as Record<string, unknown>;
+}
+
+let tsxRegistered = false;
+
+async function registerTsx(): Promise<void> {
+  if (tsxRegistered) return;
+  let api: { register: () => unknown };
+  try {
+    api = (await import('tsx/esm/api' as string)) as { register: () => unknown };
+  } catch {
+    throw new Error(`this Node.js (${process.version}) does not run TypeScript and tsx is not installed: use Node.js 22.18 or later, \`npm install tsx\`, or compile the plug-in to JavaScript`);
+  }
+  api.register();
+  tsxRegistered = true;
 }

@@ -1,15 +1,14 @@
 /**
  * The `cntlens` command line: `cntlens <command> [options]`. Each command lives in its own file
- * under lib/cli/commands/ and exports `command: Command`; this file only dispatches.
+ * under lib/cli/commands/ and exports `command: Command`; this file only dispatches. It imports
+ * nothing heavy: `cntlens --help` loads no command module (and so no TensorFlow.js), and a command
+ * loads its own module only.
  */
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CntlensError } from '../util/errors.js';
 
 export interface Command {
   name: string;
-  /** One line for `cntlens --help`. */
+  /** One line for `cntlens --help` (the same as in COMMANDS, which test/cli/main.test.ts checks). */
   summary: string;
   /** Full help text for `cntlens <name> --help`. */
   usage: string;
@@ -17,30 +16,43 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-const COMMANDS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'commands');
+interface CommandEntry {
+  name: string;
+  summary: string;
+  /** A literal import per command, so both tsx (sources) and dist/ (compiled) resolve it. */
+  load: () => Promise<{ command?: Command }>;
+}
 
-/** Command names: one file per command, named after it (lib/cli/commands/<name>.ts). */
+/** Every command, in the order of `cntlens --help`; the summaries are copied here so the overview loads no module. */
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'analyze', summary: 'the series stage alone (metrics, phases, roles, findings, report) on a folder of influence files', load: () => import('./commands/analyze.js') },
+  { name: 'experiment', summary: 'the whole study: influence graphs, metrics, phases and report over checkpoints', load: () => import('./commands/experiment.js') },
+  { name: 'fetch', summary: 'download model revisions from the Hugging Face hub into the HF cache', load: () => import('./commands/fetch.js') },
+  { name: 'forward', summary: 'run a checkpoint on token ids and write the logits (optionally with ablations)', load: () => import('./commands/forward.js') },
+  { name: 'influence', summary: 'influence graph of one checkpoint by ablating every head and MLP', load: () => import('./commands/influence.js') },
+  { name: 'merge', summary: 'finish a sharded experiment: phases, roles and report over all shards', load: () => import('./commands/merge.js') },
+  { name: 'metrics', summary: 'complex-network metrics of a component graph (edge list or influence matrix)', load: () => import('./commands/metrics.js') },
+  { name: 'phases', summary: 'learning phases of a metric series: change points, confidence, labels', load: () => import('./commands/phases.js') },
+  { name: 'train', summary: 'train the tiny GPT-NeoX on synthetic induction data, saving HF checkpoints', load: () => import('./commands/train.js') },
+];
+
+/** Command names (one file per command, named after it: lib/cli/commands/<name>.ts). */
 export function commandNames(): string[] {
-  return readdirSync(COMMANDS_DIR).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+  return COMMANDS.map((c) => c.name);
 }
 
 /** Import one command's module only, so a command starts without loading every other one. */
 export async function loadCommand(name: string): Promise<Command | null> {
-  if (!commandNames().includes(name)) return null;
-  const mod = (await import(pathToFileURL(path.join(COMMANDS_DIR, `${name}.ts`)).href)) as { command?: Command };
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) return null;
+  const mod = await entry.load();
   if (!mod.command || mod.command.name !== name) throw new Error(`lib/cli/commands/${name}.ts must export a Command named "${name}"`);
   return mod.command;
 }
 
-export async function loadCommands(): Promise<Map<string, Command>> {
-  const commands = new Map<string, Command>();
-  for (const name of commandNames()) commands.set(name, (await loadCommand(name))!);
-  return commands;
-}
-
-function overview(commands: Map<string, Command>): string {
-  const width = Math.max(...[...commands.keys()].map((n) => n.length));
-  const lines = [...commands.values()].map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return [
     'cntlens: transformer components as a complex network, over training checkpoints',
     '',
@@ -56,7 +68,7 @@ function overview(commands: Map<string, Command>): string {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(overview(await loadCommands()) + '\n');
+    process.stdout.write(overview() + '\n');
     return name ? 0 : 1;
   }
   const command = await loadCommand(name);

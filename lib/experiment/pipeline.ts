@@ -9,7 +9,6 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { makePlan } from '../ablation/plan.js';
 import { inductionPrompts, readPromptsFile } from '../ablation/tasks.js';
 import { resolveCheckpoints, type CheckpointRef } from '../checkpoints/sources.js';
@@ -22,6 +21,7 @@ import { ensureTrained, readFinishedRun } from '../train/train.js';
 import { CntlensError, InputError, OptionError } from '../util/errors.js';
 import { readJsonFile, writeFileAtomic } from '../util/files.js';
 import { settingsHash } from '../util/hash.js';
+import { packageVersion, siblingModule } from '../util/package.js';
 import { defaultWorkerCount, mapInPool } from '../util/pool.js';
 import { Progress } from '../util/progress.js';
 import { importPlugins, sweepOptions, type CheckpointTask, type TaskInit, type TaskOutcome } from './checkpoint-task.js';
@@ -29,10 +29,10 @@ import { checkExperimentConfig, type ExperimentConfig } from './config.js';
 import { influenceFile, readDoneRecord, readRecord, type CheckpointRecord } from './records.js';
 import { attachReplicates, bootstrapSettings, perPromptValues, type ReplicateSource } from './replicates.js';
 import { readMatrix } from './series.js';
-import { packageVersion, runSeriesStage } from './series-stage.js';
+import { runSeriesStage } from './series-stage.js';
 import { takeShard, type Shard } from './shard.js';
 
-const TASK_MODULE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'checkpoint-task.ts');
+const TASK_MODULE = siblingModule(new URL('./checkpoint-task.js', import.meta.url));
 const PLAN_FILE = 'plan.json';
 
 export interface ExperimentOptions {
@@ -300,4 +300,3 @@ export function taskPrompts(config: ResultSettings, model: NeoXConfig, defaultHa
 function perCheckpointSettingsHash(config: ResultSettings, prompts: number[][], backend: string): string {
   return settingsHash({ influence: config.influence, graph: config.graph, prompts, backend, plugins: config.plugins, version: packageVersion() });
 }
-

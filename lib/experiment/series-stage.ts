@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { writeReport } from '../report/write.js';
 import { writeFileAtomic } from '../util/files.js';
+import { packageVersion } from '../util/package.js';
 import { Progress } from '../util/progress.js';
 import type { ExperimentConfig } from './config.js';
 import type { CheckpointRecord } from './records.js';
@@ -135,6 +136,3 @@ export async function runSeriesStage(input: SeriesStageInput): Promise<SeriesSta
   return { summary, analysis, warnings: report.warnings };
 }
 
-export function packageVersion(): string {
-  return (require('../../package.json') as { version: string }).version;
-}

@@ -14,6 +14,7 @@ export {
   type FigureName, type ReportModel, type VlSpec,
 } from './specs.js';
 export { CollectingLogger, renderSvg, svgToPng, textInkFraction, toVega } from './render.js';
+export { figureBundle, SVG_MIME, VEGA_LITE_MIME, type MimeBundle } from './notebook.js';
 export {
   alignCommunities, alluvialLayout, communityFlows, layoutNodes, parseNodeId, phaseAbbreviations, placePhaseLabels, rankNodes,
   rankings, stepPixel, strongestEdges,

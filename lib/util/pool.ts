@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { CntlensError } from './errors.js';
 
 export interface PoolOptions<R> {
-  /** Absolute path of the TypeScript/JavaScript task module. */
+  /** Absolute path of the task module (compiled .js; a .ts one when run from the sources, see siblingModule). */
   module: string;
   /** Passed to the module's `init` in each worker (structured-clonable). */
   init?: unknown;

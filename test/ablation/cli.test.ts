@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { command } from '../../lib/cli/commands/influence.js';
 import { GOLDEN_PROMPTS_FILE, TINY_DIR, maxAbsDiff, readGolden } from './helpers.js';
+import { CLI_ARGS } from '../cli/bin.js';
 
 async function expectRejects(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
   let error: unknown = null;
@@ -21,14 +22,13 @@ async function expectRejects(promise: Promise<unknown>, pattern: RegExp): Promis
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '../..');
-const CLI = path.join(ROOT, 'bin/cntlens.js');
 const PLUGINS = path.join(here, 'fixtures');
 
 interface Outcome { code: number; stdout: string; stderr: string }
 
 async function cntlens(args: string[]): Promise<Outcome> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, 'influence', ...args], { cwd: ROOT, env: { ...process.env, CNTLENS_BACKEND: 'wasm' } });
+    const { stdout, stderr } = await run(process.execPath, [...CLI_ARGS, 'influence', ...args], { cwd: ROOT, env: { ...process.env, CNTLENS_BACKEND: 'wasm' } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

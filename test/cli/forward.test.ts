@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expectClose, FIXTURES, goldenArray, readGolden } from '../model/neox-golden.js';
+import { CLI_ARGS } from './bin.js';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = path.join(ROOT, 'bin', 'cntlens.js');
 
 interface Outcome {
   code: number;
@@ -17,7 +17,7 @@ interface Outcome {
 
 function cntlens(args: string[]): Promise<Outcome> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, CNTLENS_BACKEND: '' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...CLI_ARGS, ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, CNTLENS_BACKEND: '' } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });

@@ -7,7 +7,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CLI, REPO_ROOT } from './helpers.js';
+import { CLI_ARGS, REPO_ROOT } from './helpers.js';
 
 export interface CliOutcome {
   code: number;
@@ -24,12 +24,12 @@ export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** `node bin/cntlens.js …` to completion (asynchronously, so a loopback server here keeps serving). */
+/** `cntlens …` to completion (asynchronously, so a loopback server here keeps serving). */
 export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliOutcome> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [CLI, ...args],
+      [...CLI_ARGS, ...args],
       { cwd: options.cwd ?? REPO_ROOT, env: cliEnv(options.env), timeout: options.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 99) : 0;
@@ -41,7 +41,7 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
 
 /** The CLI in its own process group (so `killGroup` reaches everything it started). */
 export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: cliEnv(env), detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  return spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: REPO_ROOT, env: cliEnv(env), detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 /** SIGKILL the child's whole process group and wait until the child is gone; returns its signal. */

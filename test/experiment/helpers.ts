@@ -11,10 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { readSafetensors, serializeSafetensors } from '../../lib/model/safetensors.js';
 import type { StateDict } from '../../lib/model/types.js';
 import { Rng } from '../../lib/util/rng.js';
+import { CLI_ARGS } from '../cli/bin.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(here, '..', '..');
-export const CLI = path.join(REPO_ROOT, 'bin', 'cntlens.js');
+export { CLI_ARGS } from '../cli/bin.js';
 export const FIXTURE_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'neox-tiny');
 
 /** A fresh temporary folder and a function that removes it. */
@@ -23,9 +24,9 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Run `node bin/cntlens.js ARGS` (synchronously) and return its exit status and output. */
+/** Run `cntlens ARGS` (synchronously, from the sources: see test/cli/bin.ts) and return its exit status and output. */
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: options.cwd ?? REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...options.env } });
+  const r = spawnSync(process.execPath, [...CLI_ARGS, ...args], { cwd: options.cwd ?? REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...options.env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { resolveCheckpoints } from '../../lib/checkpoints/sources.js';
 import { loadCheckpoint } from '../../lib/model/checkpoint.js';
 import { sha256Hex, startLoopbackHub, type Fault, type LoopbackHub } from './loopback-hub.js';
+import { CLI_ARGS } from '../cli/bin.js';
 
 const FIX = path.resolve('test/fixtures');
 const REPO = 'EleutherAI/pythia-cli-test';
@@ -19,13 +20,13 @@ interface RunResult {
   stderr: string;
 }
 
-/** `node bin/cntlens.js …` as a child process (async: the loopback hub runs in this process). */
+/** `cntlens …` as a child process (test/cli/bin.ts) (async: the loopback hub runs in this process). */
 function cntlens(args: string[], env: Record<string, string | undefined>): Promise<RunResult> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const key of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH', 'HF_ENDPOINT', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'HF_HOME']) delete childEnv[key];
   for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/cntlens.js', ...args], { env: childEnv, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...CLI_ARGS, ...args], { env: childEnv, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 99) : 0;
       resolve({ code, stdout, stderr });
     });

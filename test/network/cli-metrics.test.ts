@@ -1,4 +1,4 @@
-/** `cntlens metrics`, run as users run it: `node bin/cntlens.js metrics ...` in a child process. */
+/** `cntlens metrics`, run as users run it: `cntlens metrics ...` in a child process (test/cli/bin.ts). */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { parse as parseGexf } from 'graphology-gexf';
 import { command } from '../../lib/cli/commands/metrics.js';
 import { InputError } from '../../lib/util/errors.js';
 import { expectClose, graphFixturePath, INFLUENCE_FIXTURE, loadGraphFixture, REPO_ROOT } from './helpers.js';
+import { CLI_ARGS } from '../cli/bin.js';
 
 interface Run {
   code: number;
@@ -18,7 +19,7 @@ interface Run {
 
 function cntlens(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(REPO_ROOT, 'bin/cntlens.js'), 'metrics', ...args], { cwd: REPO_ROOT },
+    execFile(process.execPath, [...CLI_ARGS, 'metrics', ...args], { cwd: REPO_ROOT },
       (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }));
   });
 }

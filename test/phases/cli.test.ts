@@ -7,11 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { command } from '../../lib/cli/commands/phases.js';
 import { CntlensError } from '../../lib/util/errors.js';
 import { plantedSeries, pythiaSteps } from './synthetic.js';
+import { CLI_ARGS } from '../cli/bin.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 function cntlens(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/cntlens.js'), ...args], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...CLI_ARGS, ...args], { cwd: root, encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

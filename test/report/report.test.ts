@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import {
   alignCommunities, alluvialLayout, communityFlows, formatStep, layoutNodes, parseNodeId, rankNodes, strongestEdges,
   textInkFraction, validateReportData, writeReport, type ReportCheckpoint, type ReportData, type ReportOutput,
@@ -16,9 +16,9 @@ import { changesBeforePhases, esc, renderHtml } from '../../lib/report/html.js';
 import { behaviourPhaseLabels, behaviourSpec, BEHAVIOUR_PANEL, buildModel, communitiesSpec, communityLegend } from '../../lib/report/specs.js';
 import { PHASE_LABEL_FONT_SIZE, textWidth } from '../../lib/report/theme.js';
 import { InputError, OptionError } from '../../lib/util/errors.js';
+import { launchChromium } from './browser.js';
 import { manyPhasesReportData, syntheticFindings, syntheticReportData } from './synthetic.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const GREY_CELL = '#f1f1f1'; // heatmap fill of a zero (no-edge) cell
 
 function ck(step: number, matrix: number[][], extra: Partial<ReportCheckpoint> = {}): ReportCheckpoint {
@@ -604,8 +604,7 @@ describe('report: writeReport on synthetic data, in a real browser', function ()
   });
 
   it('opens from disk offline with no console errors, draws every figure, and the slider moves the heatmap', async function () {
-    if (!existsSync(CHROMIUM)) throw new Error(`headless Chromium not found at ${CHROMIUM} (Debian package: chromium)`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems: string[] = [];
     const blocked: string[] = [];
@@ -709,8 +708,7 @@ describe('report: layout at 1280 px, many short phases, long phase details, 14 c
     // Findings with one row per phase (20) in the per-phase tables.
     data.findings = syntheticFindings({ nodes: data.nodes, phases: data.phases!.phases.map(({ label, start, end }) => ({ label, start, end })) });
     out = await writeReport(data, dir);
-    if (!existsSync(CHROMIUM)) throw new Error(`headless Chromium not found at ${CHROMIUM} (Debian package: chromium)`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   });
 
   after(async () => {

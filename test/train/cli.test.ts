@@ -9,12 +9,12 @@ import { resolveTrainConfig } from '../../lib/train/config.js';
 import { createTrainableModelFactory } from '../../lib/train/model.js';
 import { Trainer } from '../../lib/train/trainer.js';
 import { tempDir, TINY_OVERRIDES } from './helpers.js';
+import { CLI_ARGS } from '../cli/bin.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.join(ROOT, 'bin', 'cntlens.js');
 
 function cntlens(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CNTLENS_BACKEND: 'wasm' } });
+  const r = spawnSync(process.execPath, [...CLI_ARGS, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CNTLENS_BACKEND: 'wasm' } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -43,7 +43,7 @@ Options:
 
 export const command: Command = {
   name: 'analyze',
-  summary: 'the series stage alone (metrics, phases, roles, report) on a folder of influence files',
+  summary: 'the series stage alone (metrics, phases, roles, findings, report) on a folder of influence files',
   usage,
   async run(argv: string[]): Promise<number> {
     const { values } = parseArgs({
