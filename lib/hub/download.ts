@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
+import { ensureFolderSync } from '../util/files.js';
 import { COMMIT_HASH, blobPath, checkRepoPath, normalizeEtag } from './cache.js';
 import { HubError, errorForResponse, requestHeaders, withRetries, type HubConnection, type RetryEvent } from './http.js';
 
@@ -120,7 +121,7 @@ export async function downloadBlob(
   if (existsSync(blob) && (meta.size === undefined || statSync(blob).size === meta.size)) {
     return { blob, downloaded: 0, starts: [], cached: true };
   }
-  await fs.mkdir(path.dirname(blob), { recursive: true });
+  ensureFolderSync(path.dirname(blob));
   const incomplete = `${blob}.incomplete`;
   const what = `${meta.file} (${meta.etag.slice(0, 12)}…)`;
   let downloaded = 0;

@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { HubApiError, listFiles } from '@huggingface/hub';
 import { CntlensError, InputError, OptionError } from '../util/errors.js';
+import { checkOutputFolder } from '../util/files.js';
 import {
   COMMIT_HASH,
   checkRepoId,
@@ -136,6 +137,8 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchRepor
   };
   const files = checkFiles(options.files ?? DEFAULT_FILES);
   const cacheDir = options.cacheDir ?? defaultHubCacheDir();
+  // A file, a device or a folder in /proc as the cache stops here, before any request.
+  checkOutputFolder(cacheDir, options.cacheDir !== undefined ? '--cache-dir' : 'the hub cache (HF_HUB_CACHE / HF_HOME)');
   const repoDir = repoCacheDir(cacheDir, repo);
   const emit = options.onEvent ?? ((): void => {});
   const onRetry = (e: RetryEvent): void => emit({ type: 'retry', what: e.what, attempt: e.attempt, delayMs: e.delayMs, message: describeError(e.error) });

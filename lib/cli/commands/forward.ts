@@ -2,7 +2,6 @@
  * `cntlens forward`: run a GPT-NeoX checkpoint on token ids and write the logits, optionally with
  * components zero-ablated by name.
  */
-import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
 import { parseAblationNames } from '../../model/ablation-names.js';
@@ -11,7 +10,7 @@ import { loadCheckpoint } from '../../model/checkpoint.js';
 import { checkTokens, NeoXModel } from '../../model/neox.js';
 import { paramsFromStateDict, validateStateDict } from '../../model/params.js';
 import { InputError, OptionError } from '../../util/errors.js';
-import { readJsonFile, writeFileAtomic } from '../../util/files.js';
+import { checkOutputFile, readJsonFile, writeFileAtomic } from '../../util/files.js';
 
 const usage = `Usage: cntlens forward --model DIR --tokens FILE.json [--ablate NAMES] [--out FILE.json] [--backend B]
 
@@ -50,9 +49,7 @@ export const command: Command = {
     if (!values.model) throw new OptionError('--model', 'required: a checkpoint folder (config.json and weights)');
     if (!values.tokens) throw new OptionError('--tokens', 'required: a JSON file {"tokens": [[id, …], …]}');
     requestedBackend(values.backend); // refuse an unknown backend name before any work
-    if (values.out !== undefined && existsSync(values.out) && statSync(values.out).isDirectory()) {
-      throw new OptionError('--out', `${values.out} is a folder, expected a file name`);
-    }
+    if (values.out !== undefined) checkOutputFile(values.out, '--out');
 
     // Everything the user gave is checked before TensorFlow.js starts.
     const { config, stateDict } = await loadCheckpoint(values.model);
