@@ -286,6 +286,14 @@ export async function ensureFolder(dir: string): Promise<void> {
  * replaced. The temporary file is created exclusively and removed on every failure.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await writeFileAtomicWith(file, async (write) => write(data));
+}
+
+/**
+ * writeFileAtomic for output produced in pieces (so that it is never held whole): `produce` calls
+ * `write` for each piece, in order; the file appears under its name only once all are written.
+ */
+export async function writeFileAtomicWith(file: string, produce: (write: (chunk: string | Uint8Array) => Promise<void>) => Promise<void>): Promise<void> {
   const problem = outputFileProblem(file);
   if (problem) throw new InputError(file, problem.startsWith('is ') ? `refused: ${file} ${problem}` : `cannot be written: ${problem}`);
   ensureFolderSync(path.dirname(path.resolve(file)));
@@ -298,7 +306,9 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   }
   try {
     try {
-      await handle.writeFile(data);
+      await produce(async (chunk) => {
+        await handle.writeFile(chunk);
+      });
       await handle.sync();
     } finally {
       await handle.close();
