@@ -9,7 +9,10 @@ import type { InfluenceModel, InfluenceOptions } from './plan.js';
 import type { InfluenceResult } from './result.js';
 import { influenceSweep } from './sweep.js';
 import { naiveInfluenceSweep } from './naive.js';
-import { inductionPrompts, readPromptsFile, type InductionTaskOptions } from './tasks.js';
+import { INDUCTION_DEFAULTS, inductionHalfLength, inductionPrompts, readPromptsFile, type InductionTaskOptions } from './tasks.js';
+import { checkSweepRequest } from './resources.js';
+import type { NeoXConfig } from '../model/types.js';
+import type { MemoryLimit } from '../util/resources.js';
 
 export interface InfluenceRequest extends InfluenceOptions {
   /** A checkpoint folder, or a loaded model. */
@@ -24,6 +27,33 @@ export interface InfluenceRequest extends InfluenceOptions {
   out?: string;
 }
 
+/**
+ * Refuse, before any prompt is made or weight read, a request the model's context or this
+ * process's memory cannot take: induction prompts longer than max_position_embeddings (naming
+ * the largest --half-len), or a sweep whose estimate exceeds the memory limit (resources.ts,
+ * naming --n-prompts, --half-len, --bootstrap or the prompt file, and the largest value that fits).
+ */
+export function checkInfluenceRequest(request: Pick<InfluenceRequest, 'prompts' | 'task'>, config: NeoXConfig, bootstrap: { resamples: number; option: string }, limit?: MemoryLimit): void {
+  const names = { batch: '--n-prompts', halfLen: '--half-len', resamples: bootstrap.option };
+  if (typeof request.prompts === 'string') {
+    const prompts = readPromptsFile(request.prompts, { vocabSize: config.vocabSize, maxLength: config.maxPositionEmbeddings });
+    checkSweepRequest({ config, batch: prompts.length, seqLen: prompts[0].length, resamples: bootstrap.resamples, induction: inductionHalfLength(prompts) !== null }, { ...names, batch: request.prompts, halfLen: undefined, file: request.prompts }, limit);
+    return;
+  }
+  if (Array.isArray(request.prompts)) return;
+  const nPrompts = request.task?.nPrompts ?? INDUCTION_DEFAULTS.nPrompts;
+  const halfLen = request.task?.halfLen ?? INDUCTION_DEFAULTS.halfLen;
+  checkHalfLen(halfLen, config.maxPositionEmbeddings);
+  checkSweepRequest({ config, batch: nPrompts, seqLen: 2 * halfLen + 1, resamples: bootstrap.resamples, induction: true }, names, limit);
+}
+
+/** Induction prompts [bos] + R + R of 2n + 1 tokens must fit the context. */
+export function checkHalfLen(halfLen: number, context: number, option = '--half-len'): void {
+  if (2 * halfLen + 1 > context) {
+    throw new OptionError(option, `${halfLen} makes prompts of ${2 * halfLen + 1} tokens, longer than the model's context of ${context} (max_position_embeddings); at most ${Math.floor((context - 1) / 2)}`);
+  }
+}
+
 /** Resolve the prompts of a request against a model's vocabulary. */
 export function requestPrompts(request: Pick<InfluenceRequest, 'prompts' | 'task'>, model: InfluenceModel): { prompts: number[][]; source: Record<string, unknown> } {
   const { vocabSize, maxPositionEmbeddings } = model.config;
@@ -33,10 +63,9 @@ export function requestPrompts(request: Pick<InfluenceRequest, 'prompts' | 'task
   }
   if (request.prompts) return { prompts: request.prompts, source: { prompts: 'given' } };
   const task = request.task ?? {};
+  // Checked before the prompts are made: 2n + 1 tokens of a huge n would not fit in memory either.
+  checkHalfLen(task.halfLen ?? INDUCTION_DEFAULTS.halfLen, maxPositionEmbeddings);
   const prompts = inductionPrompts(task, vocabSize);
-  if (prompts[0].length > maxPositionEmbeddings) {
-    throw new OptionError('--half-len', `prompts of ${prompts[0].length} tokens exceed the model's max_position_embeddings ${maxPositionEmbeddings}`);
-  }
   return {
     prompts,
     source: {

@@ -12,6 +12,7 @@ import { componentNodes, type ComponentNode } from './nodes.js';
 import { formatPositions, parsePositions, resolveRange, type PositionSpec, type Range } from './positions.js';
 import { getAblation, isAblation, nodeSeed, type Ablation, type AblationContext } from './registry.js';
 import { defaultIclWindow, inductionHalfLength } from './tasks.js';
+import { checkSweepRequest } from './resources.js';
 import './ablations/index.js';
 
 /** What the sweep needs of a model: its config, its parameters (for W_U) and a forward pass. */
@@ -93,6 +94,10 @@ export function makePlan(config: NeoXConfig, prompts: number[][], options: Influ
   const loss = resolveRange(lossSpec, seqLen - 1, '--loss-positions', 'predicting logit positions');
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new OptionError('--seed', `must be an integer, got ${seed}`);
+  const resamples = options.bootstrap?.resamples ?? 1000;
+  if (!Number.isSafeInteger(resamples) || resamples < 0) throw new OptionError('--bootstrap', `must be a whole number >= 0, got ${resamples}`);
+  // The one memory check of every sweep (the commands check earlier too, before making prompts).
+  checkSweepRequest({ config, batch: prompts.length, seqLen, resamples, induction: inductionHalf !== null }, { batch: 'the number of prompts', resamples: '--bootstrap' });
   const nodes = componentNodes(config.numLayers, config.numHeads);
   return {
     config,
@@ -109,7 +114,7 @@ export function makePlan(config: NeoXConfig, prompts: number[][], options: Influ
     measure,
     seed,
     bootstrap: {
-      resamples: options.bootstrap?.resamples ?? 1000,
+      resamples,
       level: options.bootstrap?.level ?? 0.95,
       seed: options.bootstrap?.seed ?? seed,
     },

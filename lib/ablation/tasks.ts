@@ -9,7 +9,7 @@
  *
  * Prompt files: JSON `{"tokens": [[id, …], …]}`, all prompts of one length.
  */
-import { InputError, OptionError } from '../util/errors.js';
+import { InputError, OptionError, preview } from '../util/errors.js';
 import { readJsonFile } from '../util/files.js';
 import { Rng } from '../util/rng.js';
 import type { Range } from './positions.js';
@@ -72,7 +72,7 @@ export function validatePrompts(json: unknown, file: string, limits: { vocabSize
     if (!Array.isArray(prompt)) throw new InputError(file, `tokens[${b}] is not an array of token ids`);
     if (prompt.length !== length) throw new InputError(file, `tokens[${b}] has ${prompt.length} tokens but tokens[0] has ${length} (all prompts must have one length)`);
     for (const [p, id] of prompt.entries()) {
-      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw new InputError(file, `tokens[${b}][${p}] = ${JSON.stringify(id)} is not a token id (a non-negative integer)`);
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw new InputError(file, `tokens[${b}][${p}] = ${preview(id)} is not a token id (a non-negative integer)`);
       if (limits.vocabSize !== undefined && id >= limits.vocabSize) throw new InputError(file, `tokens[${b}][${p}] = ${id} is outside the model's vocabulary (size ${limits.vocabSize})`);
     }
   }

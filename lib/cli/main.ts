@@ -65,7 +65,25 @@ function overview(): string {
   ].join('\n');
 }
 
+/**
+ * A reader that stops early (`cntlens forward … | head`) closes the pipe: stop quietly, as
+ * command-line tools do, rather than with an unhandled EPIPE and its stack.
+ */
+let pipeHandled = false;
+
+function stopOnClosedPipe(): void {
+  if (pipeHandled) return;
+  pipeHandled = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  stopOnClosedPipe();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(overview() + '\n');

@@ -18,13 +18,13 @@ import type { InfluenceResult } from '../ablation/result.js';
 import type { BehaviourMetrics } from '../ablation/tasks.js';
 import { exportGraph } from '../network/export.js';
 import { graphFromInfluence, validateInfluence } from '../network/influence-graph.js';
-import { CntlensError, InputError, OptionError } from '../util/errors.js';
-import { describeFsError, readTextFile } from '../util/files.js';
+import { CntlensError, InputError, OptionError, preview } from '../util/errors.js';
+import { checkOutputFolder, describeFsError, readTextFile } from '../util/files.js';
 import { settingsHash, sha256Hex } from '../util/hash.js';
 import { Progress } from '../util/progress.js';
 import { checkExperimentConfig, DEFAULT_EXPERIMENT_CONFIG, type ExperimentConfig } from './config.js';
 import { graphOptions } from './metrics.js';
-import type { CheckpointRecord } from './records.js';
+import { SERIES_STAGE_FILES, type CheckpointRecord } from './records.js';
 import { bootstrapSettings, computeReplicates, perPromptValues } from './replicates.js';
 import type { SeriesSettings } from './series-stage.js';
 
@@ -84,6 +84,7 @@ export async function analyzeInfluence(options: AnalyzeInfluenceOptions): Promis
   if (existsSync(path.join(out, 'plan.json'))) {
     throw new OptionError('--out', `${options.out} holds an experiment's results (plan.json): analyze into another folder (a rerun of \`cntlens experiment\` there redoes only its series stage)`);
   }
+  checkOutputFolder(options.out, '--out', SERIES_STAGE_FILES);
 
   // 1. Read and check every file.
   const readStart = performance.now();
@@ -210,7 +211,7 @@ export function readInfluenceSeries(influenceDir: string): InfluenceCheckpoint[]
 function stepOf(settings: Record<string, unknown>, name: string, file: string): number {
   if (settings.step !== undefined) {
     const step = settings.step;
-    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new InputError(file, `"settings.step" is ${JSON.stringify(step)}, expected a training step (an integer >= 0)`);
+    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new InputError(file, `"settings.step" is ${preview(step)}, expected a training step (an integer >= 0)`);
     return step;
   }
   const match = STEP_FILE.exec(name);

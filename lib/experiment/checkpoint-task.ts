@@ -87,7 +87,8 @@ export async function handle(task: CheckpointTask): Promise<TaskOutcome> {
     // Timings would make reruns differ; they go to manifest.json instead.
     const stableSettings: Record<string, unknown> = { ...influence.settings };
     delete stableSettings.seconds;
-    const influenceJson = { ...influence, settings: { ...stableSettings, checkpoint: task.name, step: task.step } };
+    // The file carries its record's key, so a damaged or stale copy is recognised (records.ts).
+    const influenceJson = { ...influence, settings: { ...stableSettings, checkpoint: task.name, step: task.step, key: task.key } };
     await writeFileAtomic(influenceFile(out, task.step), JSON.stringify(influenceJson) + '\n');
     // The GEXF names its source relative to the results folder, so the folder can be moved.
     const source = path.relative(out, influenceFile(out, task.step));

@@ -5,7 +5,7 @@
  */
 import { MEASURES } from '../ablation/measures.js';
 import { parsePositions } from '../ablation/positions.js';
-import { InputError, OptionError } from '../util/errors.js';
+import { InputError, OptionError, preview } from '../util/errors.js';
 import { readJsonFile } from '../util/files.js';
 
 export interface ExperimentConfig {
@@ -179,7 +179,7 @@ export function resolveExperimentConfig(overrides: unknown, source: string, base
     if (check === undefined) throw new InputError(source, `unknown setting "${key}" (known: ${Object.keys(CHECKS).join(', ')})`);
     if (typeof check === 'function') {
       const problem = (check as Check)(value);
-      if (problem) throw new InputError(source, `"${key}" ${problem}, got ${JSON.stringify(value)}`);
+      if (problem) throw new InputError(source, `"${key}" ${problem}, got ${preview(value)}`);
       result[key] = key === 'train' ? { ...(result.train as object), ...(value as object) } : value;
       continue;
     }
@@ -190,13 +190,13 @@ export function resolveExperimentConfig(overrides: unknown, source: string, base
 
 /** Validate `value` (a section, or a section within one) key by key and merge it into `section`. */
 function mergeSection(section: Record<string, unknown>, value: unknown, checks: Record<string, unknown>, name: string, source: string): void {
-  if (!isObject(value)) throw new InputError(source, `"${name}" must be an object, got ${JSON.stringify(value)}`);
+  if (!isObject(value)) throw new InputError(source, `"${name}" must be an object, got ${preview(value)}`);
   for (const [inner, innerValue] of Object.entries(value)) {
     const innerCheck = checks[inner];
     if (!innerCheck) throw new InputError(source, `unknown setting "${name}.${inner}" (known: ${Object.keys(checks).join(', ')})`);
     if (typeof innerCheck === 'function') {
       const problem = (innerCheck as Check)(innerValue);
-      if (problem) throw new InputError(source, `"${name}.${inner}" ${problem}, got ${JSON.stringify(innerValue)}`);
+      if (problem) throw new InputError(source, `"${name}.${inner}" ${problem}, got ${preview(innerValue)}`);
       section[inner] = innerValue;
     } else {
       mergeSection(section[inner] as Record<string, unknown>, innerValue, innerCheck as Record<string, unknown>, `${name}.${inner}`, source);

@@ -7,7 +7,7 @@
  * share and leaves the series stage to `mergeResults`, which any process can run once every
  * shard is in.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { makePlan } from '../ablation/plan.js';
 import { inductionPrompts, readPromptsFile } from '../ablation/tasks.js';
@@ -18,15 +18,19 @@ import { readConfig } from '../model/config.js';
 import type { NeoXConfig } from '../model/types.js';
 import { resolveTrainConfig } from '../train/config.js';
 import { ensureTrained, readFinishedRun } from '../train/train.js';
-import { CntlensError, InputError, OptionError } from '../util/errors.js';
-import { readJsonFile, writeFileAtomic } from '../util/files.js';
+import { CntlensError, InputError } from '../util/errors.js';
+import { checkOutputFolder, readJsonFile, TEMPORARY_FILE, writeFileAtomic } from '../util/files.js';
+import { memoryLimit } from '../util/resources.js';
+import { checkHalfLen, checkInfluenceRequest } from '../ablation/influence.js';
+import { MIN_CHECKPOINTS } from '../phases/csv.js';
+import { checkTrainFolder } from '../train/train.js';
 import { settingsHash } from '../util/hash.js';
 import { packageVersion, siblingModule } from '../util/package.js';
 import { defaultWorkerCount, mapInPool } from '../util/pool.js';
 import { Progress } from '../util/progress.js';
 import { importPlugins, sweepOptions, type CheckpointTask, type TaskInit, type TaskOutcome } from './checkpoint-task.js';
 import { checkExperimentConfig, type ExperimentConfig } from './config.js';
-import { influenceFile, readDoneRecord, readRecord, type CheckpointRecord } from './records.js';
+import { influenceFile, perCheckpointFilesProblem, readDoneRecord, readRecord, SERIES_STAGE_FILES, type CheckpointRecord } from './records.js';
 import { attachReplicates, bootstrapSettings, perPromptValues, type ReplicateSource } from './replicates.js';
 import { readMatrix } from './series.js';
 import { runSeriesStage } from './series-stage.js';
@@ -34,6 +38,8 @@ import { takeShard, type Shard } from './shard.js';
 
 const TASK_MODULE = siblingModule(new URL('./checkpoint-task.js', import.meta.url));
 const PLAN_FILE = 'plan.json';
+/** The files an experiment writes at the top of its results folder (checked before any work). */
+const RESULT_FILES = [PLAN_FILE, ...SERIES_STAGE_FILES];
 
 export interface ExperimentOptions {
   shard?: Shard | null;
@@ -75,6 +81,9 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
   const out = path.resolve(config.out);
   const started = performance.now();
   checkExperimentConfig(config);
+  // Every folder written is checked before any work (lib/util/files.ts, the output-path policy).
+  checkOutputFolder(config.out, '--out', RESULT_FILES);
+  if (config.checkpoints === 'default') checkTrainFolder(config.trainDir, '--train-dir');
   const backend = await initBackend({ backend: config.backend, quiet });
 
   // 1. The checkpoint series.
@@ -85,7 +94,7 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
       // Every shard would start training the same model into the same folder at once.
       throw new CntlensError(`--shard with the default checkpoints needs the tiny model trained first: run \`cntlens train --out ${config.trainDir}\` (with the experiment's "train" settings as its --config, if any) before starting the shards`);
     }
-    const trained = await ensureTrained(config.trainDir, { config: config.train, backend: config.backend, quiet });
+    const trained = await ensureTrained(config.trainDir, { config: config.train, backend: config.backend, quiet, outOption: '--train-dir' });
     if (!quiet) log(`cntlens: ${trained.reused ? 'reusing' : 'trained'} the tiny model in ${config.trainDir} (${trained.checkpoints.length} checkpoints)`);
     defaultHalfLen = resolveTrainConfig(config.train, 'train').eval.spanLength;
     refs = resolveCheckpoints(config.trainDir, { steps: config.steps });
@@ -93,6 +102,10 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
     refs = resolveCheckpoints(config.checkpoints, { steps: config.steps });
   }
   if (refs.length === 0) throw new CntlensError(`no checkpoints selected from ${config.checkpoints} (steps ${config.steps})`);
+  // The series stage needs MIN_CHECKPOINTS: known now, so refused before any checkpoint is computed.
+  if (refs.length < MIN_CHECKPOINTS) {
+    throw new CntlensError(`${refs.length} checkpoint(s) selected from ${config.checkpoints} (steps ${config.steps}): the series stage needs at least ${MIN_CHECKPOINTS}`);
+  }
   // Here too, not only in the workers: a bad plug-in, and the ablation it may register, are then
   // found by the checks below, before anything is written.
   await importPlugins(config.plugins);
@@ -120,7 +133,7 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
     // Problems of the settings (a prompt file that cannot be read, prompts too long for the
     // context, positions past the prompt, an unknown ablation) are no checkpoint's fault: they
     // stop the run here, before any work, rather than skipping every checkpoint in turn.
-    const prompts = taskPrompts(config, modelConfig, defaultHalfLen);
+    const prompts = taskPrompts(config, modelConfig, defaultHalfLen, Math.max(1, Math.min(config.workers || defaultWorkerCount(), refs.length)));
     makePlan(modelConfig, prompts, sweepOptions(config));
     const key = { checkpoint: hash, settings: perCheckpointSettingsHash(config, prompts, backend) };
     if (readDoneRecord(out, ref.step, key)) {
@@ -128,6 +141,10 @@ export async function runExperiment(config: ExperimentConfig, options: Experimen
       continue;
     }
     todo.push({ name: ref.name, step: ref.step, dir: path.resolve(ref.dir), key, prompts });
+  }
+  const usable = statuses.filter((s) => s.status !== 'failed').length;
+  if (usable < MIN_CHECKPOINTS) {
+    throw new CntlensError(`only ${usable} of ${statuses.length} checkpoint(s) can be loaded (the others are listed above): the series stage needs at least ${MIN_CHECKPOINTS}; nothing was computed`);
   }
   const plan: Plan = { format: 'cntlens-plan', version: 1, config: resultSettings(config), backend, checkpoints: refs.map((r) => ({ name: r.name, step: r.step, dir: path.resolve(r.dir) })) };
   await writeFileAtomic(path.join(out, PLAN_FILE), JSON.stringify(plan, null, 1) + '\n');
@@ -175,14 +192,15 @@ export async function mergeResults(outDir: string, options: { quiet?: boolean; l
   const out = path.resolve(outDir);
   const planFile = path.join(out, PLAN_FILE);
   if (!existsSync(planFile)) throw new InputError(planFile, 'no plan.json: this folder holds no experiment (run `cntlens experiment --out DIR` first)');
-  const plan = readJsonFile(planFile) as Plan;
-  if (plan.format !== 'cntlens-plan') throw new InputError(planFile, 'not a cntlens plan file');
+  const plan = checkPlan(readJsonFile(planFile), planFile);
+  checkOutputFolder(out, 'DIR', RESULT_FILES);
   // A record counts only if it was computed with the plan's settings: one left by an earlier run
   // with other settings (same folder) is as good as missing.
   const defaultHalfLen = plan.config.checkpoints === 'default' ? resolveTrainConfig(plan.config.train, 'train').eval.spanLength : null;
   const statuses: CheckpointStatus[] = plan.checkpoints.map((c) => {
-    const record = readRecord(out, c.step);
-    const current = record !== null && record.key.settings === expectedSettingsKey(plan, c.dir, defaultHalfLen);
+    // A record that cannot be read, or whose influence and graph files are damaged, is missing.
+    const record = readRecord(out, c.step, { quiet: true });
+    const current = record !== null && record.key.settings === expectedSettingsKey(plan, c.dir, defaultHalfLen) && perCheckpointFilesProblem(out, c.step, record.key) === null;
     return { ...c, hash: current ? record.key.checkpoint : null, status: current ? 'reused' : 'failed' };
   });
   const missing = statuses.filter((s) => s.status === 'failed');
@@ -195,6 +213,29 @@ export async function mergeResults(outDir: string, options: { quiet?: boolean; l
   const backend = await initBackend({ backend: plan.config.backend, quiet: true });
   const summary = await finishSeries(out, resultSettings(plan.config), statuses, backend, { merged_shards: true }, options.quiet ?? false, log);
   return { out, checkpoints: statuses, summary };
+}
+
+/**
+ * plan.json as the shards wrote it, checked field by field: a damaged or hand-edited plan stops
+ * `merge` with one line naming the file and the field.
+ */
+function checkPlan(raw: unknown, planFile: string): Plan {
+  const plan = raw as Partial<Plan> | null;
+  if (typeof plan !== 'object' || plan === null || Array.isArray(plan) || plan.format !== 'cntlens-plan') throw new InputError(planFile, 'not a cntlens plan file');
+  if (typeof plan.config !== 'object' || plan.config === null || Array.isArray(plan.config)) throw new InputError(planFile, '"config" must be the experiment settings object');
+  if (typeof plan.backend !== 'string') throw new InputError(planFile, '"backend" must be a string');
+  if (!Array.isArray(plan.checkpoints) || plan.checkpoints.length === 0) throw new InputError(planFile, '"checkpoints" must be a non-empty list of {name, step, dir}');
+  plan.checkpoints.forEach((c, i) => {
+    const ok = typeof c === 'object' && c !== null && typeof c.name === 'string' && typeof c.dir === 'string' && Number.isSafeInteger(c.step) && c.step >= 0;
+    if (!ok) throw new InputError(planFile, `checkpoints[${i}] must be {name, step, dir} with a whole step`);
+  });
+  try {
+    checkExperimentConfig({ ...(plan.config as ExperimentConfig), workers: 0 });
+  } catch (err) {
+    if (err instanceof CntlensError) throw new InputError(planFile, `"config": ${err.message}`);
+    throw err;
+  }
+  return plan as Plan;
 }
 
 /** The settings key a checkpoint's record must carry under `plan`; null if its config cannot be read. */
@@ -213,8 +254,9 @@ function shardFailures(out: string): Map<number, string> {
   if (!existsSync(dir)) return failures;
   for (const file of readdirSync(dir)) {
     if (!file.endsWith('.json')) continue;
-    const part = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { checkpoints: CheckpointStatus[] };
-    for (const c of part.checkpoints) if (c.status === 'failed') failures.set(c.step, c.error ?? 'failed');
+    const part = readJsonFile(path.join(dir, file)) as { checkpoints?: unknown } | null;
+    if (!Array.isArray(part?.checkpoints)) throw new InputError(path.join(dir, file), 'not a shard summary (no "checkpoints" list); delete it and rerun that shard');
+    for (const c of part.checkpoints as CheckpointStatus[]) if (c?.status === 'failed') failures.set(c.step, c.error ?? 'failed');
   }
   return failures;
 }
@@ -270,9 +312,6 @@ export function resultSettings(config: ResultSettings | ExperimentConfig): Resul
   return settings as ResultSettings;
 }
 
-/** writeFileAtomic's temporary sibling of a file: `<file>.tmp-<pid>-<random>`. */
-const TEMPORARY_FILE = /\.tmp-\d+-[0-9a-z]+$/;
-
 /**
  * Delete the half-written temporary files a killed run leaves (writeFileAtomic writes a sibling,
  * then renames it). Only in the series stage, when every shard is done and nothing else writes
@@ -285,14 +324,23 @@ function removeStaleTemporaries(out: string): void {
   }
 }
 
-/** The prompts of the run: a prompt file, or induction prompts sized for the model. */
-export function taskPrompts(config: ResultSettings, model: NeoXConfig, defaultHalfLen: number | null): number[][] {
-  if (config.task.prompts) return readPromptsFile(config.task.prompts, { vocabSize: model.vocabSize, maxLength: model.maxPositionEmbeddings });
-  const context = model.maxPositionEmbeddings;
-  if (config.task.halfLen !== null && 2 * config.task.halfLen + 1 > context) {
-    throw new OptionError('--half-len', `${config.task.halfLen} makes prompts of ${2 * config.task.halfLen + 1} tokens, longer than the model's context of ${context} (max_position_embeddings); at most ${Math.floor((context - 1) / 2)}`);
+/**
+ * The prompts of the run: a prompt file, or induction prompts sized for the model. The request is
+ * checked against the context and the memory (`workers` sweeps at once share it) before any
+ * prompt is made.
+ */
+export function taskPrompts(config: ResultSettings, model: NeoXConfig, defaultHalfLen: number | null, workers = 1): number[][] {
+  const limit = memoryLimit();
+  const share = { bytes: Math.floor(limit.bytes / Math.max(1, workers)), source: workers > 1 ? `${limit.source}, shared by ${workers} workers` : limit.source };
+  const resamples = config.influence.bootstrapResamples;
+  if (config.task.prompts) {
+    checkInfluenceRequest({ prompts: config.task.prompts }, model, { resamples, option: 'influence.bootstrapResamples' }, share);
+    return readPromptsFile(config.task.prompts, { vocabSize: model.vocabSize, maxLength: model.maxPositionEmbeddings });
   }
+  const context = model.maxPositionEmbeddings;
+  if (config.task.halfLen !== null) checkHalfLen(config.task.halfLen, context);
   const halfLen = config.task.halfLen ?? Math.min(defaultHalfLen ?? 50, Math.floor((context - 1) / 2));
+  checkInfluenceRequest({ task: { nPrompts: config.task.nPrompts, halfLen } }, model, { resamples, option: 'influence.bootstrapResamples' }, share);
   return inductionPrompts({ nPrompts: config.task.nPrompts, halfLen, seed: config.task.seed, tokenRange: config.task.tokenRange ?? undefined }, model.vocabSize);
 }
 

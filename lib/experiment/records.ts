@@ -17,7 +17,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { MetricsReport } from '../network/analyze.js';
-import { readJsonFile } from '../util/files.js';
+import { InputError } from '../util/errors.js';
+import { readJsonFile, readTextFile } from '../util/files.js';
 
 export interface RecordKey {
   /** sha256 of the checkpoint's config.json and weight files (checkpointHash). */
@@ -59,27 +60,79 @@ export interface CheckpointRecord {
   replicates?: Record<string, number[]>;
 }
 
+/** The files the series stage writes at the top of the results folder (its callers check them before any work). */
+export const SERIES_STAGE_FILES = ['metrics.csv', 'nodes.csv', 'phases.json', 'report.html', 'manifest.json'];
+
 export const recordFile = (out: string, step: number): string => path.join(out, 'records', `${step}.json`);
 export const influenceFile = (out: string, step: number): string => path.join(out, 'influence', `${step}.json`);
 export const graphFile = (out: string, step: number): string => path.join(out, 'graphs', `${step}.gexf`);
 export const replicatesFile = (out: string, step: number): string => path.join(out, 'replicates', `${step}.json`);
 
-/** The record of `step` if it exists, is readable and carries `key`; else null (to be computed). */
+/**
+ * The record of `step` if it exists, is readable and carries `key`, and its influence and graph
+ * files are whole and carry it too; else null (to be computed). A per-checkpoint file overwritten
+ * or cut short is thus recomputed, as a missing one is, rather than read into the series.
+ */
 export function readDoneRecord(out: string, step: number, key: RecordKey): CheckpointRecord | null {
+  const record = readRecord(out, step, { quiet: true });
+  if (record === null || !sameKey(record.key, key)) return null;
+  return perCheckpointFilesProblem(out, step, key) === null ? record : null;
+}
+
+/**
+ * Any readable record of `step`, whatever its key (for merging shards); null when there is none,
+ * or (quiet) when it cannot be read or is not a record.
+ */
+export function readRecord(out: string, step: number, options: { quiet?: boolean } = {}): CheckpointRecord | null {
   const file = recordFile(out, step);
-  if (!existsSync(file) || !existsSync(influenceFile(out, step)) || !existsSync(graphFile(out, step))) return null;
+  if (!existsSync(file)) return null;
   try {
-    const record = readJsonFile(file) as CheckpointRecord;
-    if (record.format !== 'cntlens-checkpoint-record' || record.key?.checkpoint !== key.checkpoint || record.key?.settings !== key.settings) return null;
+    const record = readJsonFile(file) as CheckpointRecord | null;
+    if (!isRecord(record)) throw new InputError(file, 'not a cntlens checkpoint record (damaged?); delete it to have the checkpoint recomputed');
     return record;
-  } catch {
-    return null;
+  } catch (err) {
+    if (options.quiet) return null;
+    throw err;
   }
 }
 
-/** Any readable record of `step`, whatever its key (for merging shards). */
-export function readRecord(out: string, step: number): CheckpointRecord | null {
-  const file = recordFile(out, step);
-  if (!existsSync(file)) return null;
-  return readJsonFile(file) as CheckpointRecord;
+function isRecord(value: unknown): value is CheckpointRecord {
+  const r = value as CheckpointRecord | null;
+  return typeof r === 'object' && r !== null && r.format === 'cntlens-checkpoint-record' && typeof r.key?.checkpoint === 'string' &&
+    typeof r.key?.settings === 'string' && typeof r.metrics === 'object' && r.metrics !== null && typeof r.behaviour === 'object' && r.behaviour !== null;
+}
+
+function sameKey(a: RecordKey | undefined, b: RecordKey): boolean {
+  return a?.checkpoint === b.checkpoint && a?.settings === b.settings;
+}
+
+/**
+ * Why the influence and graph files of `step` cannot stand for the checkpoint keyed `key`, or null:
+ * the influence file must parse, carry the key (`settings.key`) and hold a square matrix over its
+ * nodes; the graph must be a complete GEXF file.
+ */
+export function perCheckpointFilesProblem(out: string, step: number, key: RecordKey): string | null {
+  const influence = influenceFile(out, step);
+  const graph = graphFile(out, step);
+  if (!existsSync(influence)) return `${influence} is missing`;
+  if (!existsSync(graph)) return `${graph} is missing`;
+  let json: { nodes?: unknown; matrix?: unknown; settings?: { key?: RecordKey } } | null;
+  try {
+    json = readJsonFile(influence) as typeof json;
+  } catch (err) {
+    return (err as Error).message;
+  }
+  if (!sameKey(json?.settings?.key, key)) return `${influence} does not carry the record's key (damaged, or from another run)`;
+  const nodes = json?.nodes;
+  const matrix = json?.matrix;
+  if (!Array.isArray(nodes) || !Array.isArray(matrix) || matrix.length !== nodes.length || !matrix.every((row) => Array.isArray(row) && row.length === nodes.length)) {
+    return `${influence} has no square matrix over its nodes`;
+  }
+  try {
+    const text = readTextFile(graph);
+    if (!/<\/gexf>\s*$/.test(text)) return `${graph} is incomplete`;
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return null;
 }

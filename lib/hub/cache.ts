@@ -18,7 +18,7 @@ import { existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { getHFHubCachePath, getRepoFolderName } from '@huggingface/hub';
-import { writeFileAtomic } from '../util/files.js';
+import { ensureFolderSync, writeFileAtomic } from '../util/files.js';
 import { OptionError } from '../util/errors.js';
 
 /** A full git commit hash, as huggingface_hub's REGEX_COMMIT_HASH. */
@@ -133,7 +133,7 @@ export function pointerResolves(file: string): boolean {
 export async function linkPointer(repoDir: string, commit: string, file: string, etag: string): Promise<string> {
   const pointer = pointerPath(repoDir, commit, file);
   const blob = blobPath(repoDir, etag);
-  await fs.mkdir(path.dirname(pointer), { recursive: true });
+  ensureFolderSync(path.dirname(pointer));
   await fs.rm(pointer, { force: true });
   try {
     await fs.symlink(path.relative(path.dirname(pointer), blob), pointer);
@@ -148,8 +148,7 @@ export async function linkPointer(repoDir: string, commit: string, file: string,
 /** Mark a file as absent at a commit, as huggingface_hub does after an EntryNotFound answer. */
 export async function markNoExist(repoDir: string, commit: string, file: string): Promise<void> {
   const marker = noExistPath(repoDir, commit, file);
-  await fs.mkdir(path.dirname(marker), { recursive: true });
-  await fs.writeFile(marker, '');
+  await writeFileAtomic(marker, '');
 }
 
 export function isMarkedNoExist(repoDir: string, commit: string, file: string): boolean {

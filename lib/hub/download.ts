@@ -9,12 +9,20 @@
  *    the CDN. A 404 with `X-Error-Code: EntryNotFound` means the file is not in that revision.
  * 2. GET the content into `blobs/<etag>.incomplete`, appending from where an earlier attempt stopped
  *    (`Range: bytes=<have>-`, answered by 206 + Content-Range), retrying with backoff.
- * 3. Check the size and, for LFS files, the sha256 the hub reported; then rename to `blobs/<etag>`.
- *    A mismatch deletes the partial file and downloads once more from scratch before giving up.
+ * 3. Check the size and the content: for LFS files the sha256 the hub reported, for the others
+ *    the git blob id (sha1 of `blob <size>\0<content>`); then rename to `blobs/<etag>`. A mismatch
+ *    deletes the partial file and downloads once more from scratch before giving up.
+ *
+ * Bounded against a hostile or broken server: the free disk space is checked against the size
+ * the hub announces before a byte is written, a body longer than announced is cut off, and a
+ * transfer slower than the rate floor (HubConnection.minBytesPerSecond) is aborted and retried
+ * like a dropped one (the idle timeout alone never trips on a body dripping a byte a second).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
+import { ensureFolderSync, formatBytes } from '../util/files.js';
+import { freeDiskBytes } from '../util/resources.js';
 import { COMMIT_HASH, blobPath, checkRepoPath, normalizeEtag } from './cache.js';
 import { HubError, errorForResponse, requestHeaders, withRetries, type HubConnection, type RetryEvent } from './http.js';
 
@@ -120,7 +128,7 @@ export async function downloadBlob(
   if (existsSync(blob) && (meta.size === undefined || statSync(blob).size === meta.size)) {
     return { blob, downloaded: 0, starts: [], cached: true };
   }
-  await fs.mkdir(path.dirname(blob), { recursive: true });
+  ensureFolderSync(path.dirname(blob));
   const incomplete = `${blob}.incomplete`;
   const what = `${meta.file} (${meta.etag.slice(0, 12)}…)`;
   let downloaded = 0;
@@ -155,6 +163,7 @@ async function transferOnce(
     start = 0;
   }
   if (meta.size !== undefined && start === meta.size) return { start, bytes: 0 };
+  roomFor(incomplete, meta, start, what); // no request at all when the disk cannot take the file
   const controller = new AbortController();
   let timer = setTimeout(() => controller.abort(), conn.idleTimeoutMs);
   const extra: Record<string, string> = { 'accept-encoding': 'identity' };
@@ -181,22 +190,52 @@ async function transferOnce(
     } else if (start > 0) {
       start = 0; // 200: the server sent the whole file, ignoring Range
     }
-    onRequest(start);
+      onRequest(start);
+    let room: number;
+    try {
+      room = roomFor(incomplete, meta, start, what);
+    } catch (err) {
+      await res.body?.cancel();
+      throw err;
+    }
     const handle = await fs.open(incomplete, start > 0 ? 'a' : 'w');
     let bytes = 0;
+    // The rate floor: every window must bring its share of bytes, or the transfer is aborted.
+    let windowStart = 0;
+    let slow = false;
+    const floor = (conn.minBytesPerSecond * conn.rateWindowMs) / 1000;
+    const rate = setInterval(() => {
+      if (bytes - windowStart < floor) {
+        slow = true;
+        controller.abort();
+      }
+      windowStart = bytes;
+    }, conn.rateWindowMs);
     try {
       if (res.body) {
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
           clearTimeout(timer);
           timer = setTimeout(() => controller.abort(), conn.idleTimeoutMs);
+          if (bytes + chunk.byteLength > room) {
+            controller.abort();
+            await handle.close().catch(() => undefined);
+            await fs.rm(incomplete, { force: true });
+            throw new HubError(meta.size !== undefined
+              ? `${what}: the server sent more than the ${meta.size} bytes the hub announced; the partial download was deleted`
+              : `${what}: the download (of no announced size) outgrew the free disk space; the partial download was deleted`);
+          }
           await handle.write(chunk);
           bytes += chunk.byteLength;
           onBytes?.(start + bytes, meta.size);
         }
       }
       await handle.sync();
+    } catch (err) {
+      if (slow) throw new HubError(`${what}: transfer slower than ${conn.minBytesPerSecond} bytes/s over ${conn.rateWindowMs / 1000} s (${bytes} bytes so far); aborted`, { retryable: true });
+      throw err;
     } finally {
-      await handle.close();
+      clearInterval(rate);
+      await handle.close().catch(() => undefined);
     }
     const have = start + bytes;
     if (meta.size !== undefined && have < meta.size) {
@@ -208,13 +247,43 @@ async function transferOnce(
   }
 }
 
+/** Room left for this transfer: the announced size less what is there, else what the disk holds. */
+function roomFor(incomplete: string, meta: FileMetadata, start: number, what: string): number {
+  const free = freeDiskBytes(path.dirname(incomplete));
+  const need = meta.size !== undefined ? meta.size - start : undefined;
+  if (free !== null && need !== undefined && need > free - DISK_RESERVE) {
+    throw new HubError(`${what}: the hub announces ${formatBytes(meta.size!)}, ${formatBytes(need)} still to download, but only ${formatBytes(free)} are free in ${path.dirname(incomplete)} (keeping ${formatBytes(DISK_RESERVE)} spare); nothing was written`);
+  }
+  if (need !== undefined) return need;
+  return free === null ? Number.MAX_SAFE_INTEGER : Math.max(0, free - DISK_RESERVE);
+}
+
+/** Disk space a download leaves free. */
+const DISK_RESERVE = 256 * 2 ** 20;
+
+const GIT_SHA1_HEX = /^[0-9a-f]{40}$/;
+
 /** Why the downloaded file is not the one the hub described, or undefined when it is. */
 async function verify(file: string, meta: FileMetadata): Promise<string | undefined> {
   const size = statSync(file).size;
   if (meta.size !== undefined && size !== meta.size) return `size ${size} bytes, the hub reported ${meta.size}`;
-  if (!meta.lfs || !SHA256_HEX.test(meta.etag)) return undefined;
-  const actual = await sha256File(file);
-  return actual === meta.etag ? undefined : `sha256 mismatch: the hub reported ${meta.etag}, the data has ${actual}`;
+  if (meta.lfs && SHA256_HEX.test(meta.etag)) {
+    const actual = await sha256File(file);
+    return actual === meta.etag ? undefined : `sha256 mismatch: the hub reported ${meta.etag}, the data has ${actual}`;
+  }
+  if (!meta.lfs && GIT_SHA1_HEX.test(meta.etag)) {
+    const actual = await gitBlobSha1File(file, size);
+    return actual === meta.etag ? undefined : `git blob id mismatch: the hub reported ${meta.etag}, the data has ${actual}`;
+  }
+  return undefined;
+}
+
+/** git's blob id of a file: sha1 of `blob <size>\0` and the content (the hub's ETag of non-LFS files). */
+export async function gitBlobSha1File(file: string, size: number): Promise<string> {
+  const hash = createHash('sha1');
+  hash.update(`blob ${size}\0`);
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 export async function sha256File(file: string): Promise<string> {

@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { HubApiError, listFiles } from '@huggingface/hub';
 import { CntlensError, InputError, OptionError } from '../util/errors.js';
+import { checkOutputFolder } from '../util/files.js';
 import {
   COMMIT_HASH,
   checkRepoId,
@@ -35,8 +36,11 @@ import {
 } from './cache.js';
 import { downloadBlob, fetchFileMetadata, type FileMetadata } from './download.js';
 import {
+  DEFAULT_MIN_RATE,
   DEFAULT_RETRY,
   HubError,
+  MAX_JSON_BYTES,
+  readBodyCapped,
   RETRIES_EXHAUSTED,
   describeError,
   endpointFromEnv,
@@ -72,6 +76,9 @@ export interface FetchModelOptions {
   retry?: Partial<RetryOptions>;
   /** Abort a transfer when no byte arrives for this long (default 60 s); it is then retried. */
   idleTimeoutMs?: number;
+  /** Abort (and retry) a download slower than this over any rateWindowMs (default 1 KiB/s over 60 s). */
+  minBytesPerSecond?: number;
+  rateWindowMs?: number;
   /** fetch() to use (default the global one). */
   fetch?: typeof fetch;
   onEvent?: (event: FetchEvent) => void;
@@ -132,10 +139,14 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchRepor
     token: options.token ?? tokenFromEnv(),
     retry: { ...DEFAULT_RETRY, ...options.retry },
     idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+    minBytesPerSecond: options.minBytesPerSecond ?? DEFAULT_MIN_RATE.minBytesPerSecond,
+    rateWindowMs: options.rateWindowMs ?? DEFAULT_MIN_RATE.rateWindowMs,
     fetch: options.fetch ?? globalThis.fetch,
   };
   const files = checkFiles(options.files ?? DEFAULT_FILES);
   const cacheDir = options.cacheDir ?? defaultHubCacheDir();
+  // A file, a device or a folder in /proc as the cache stops here, before any request.
+  checkOutputFolder(cacheDir, options.cacheDir !== undefined ? '--cache-dir' : 'the hub cache (HF_HUB_CACHE / HF_HOME)');
   const repoDir = repoCacheDir(cacheDir, repo);
   const emit = options.onEvent ?? ((): void => {});
   const onRetry = (e: RetryEvent): void => emit({ type: 'retry', what: e.what, attempt: e.attempt, delayMs: e.delayMs, message: describeError(e.error) });
@@ -315,6 +326,29 @@ async function fetchOne(job: RevisionJob, revision: string, state: { commit?: st
   return { file, pointer, etag: meta.etag, downloaded: blob.downloaded, starts: blob.starts };
 }
 
+/** The most pages a file listing may have (the hub sends up to 1,000 entries a page). */
+export const MAX_LISTING_PAGES = 1000;
+
+/**
+ * The fetch @huggingface/hub's listFiles pages through: each page under a total deadline and
+ * MAX_JSON_BYTES, and the pages followed (Link: rel="next") neither repeated — a listing whose
+ * next page is itself once made 189,577 requests in 40 s — nor more than MAX_LISTING_PAGES.
+ */
+function listingFetch(job: RevisionJob, what: string): typeof fetch {
+  const inner = libraryFetch(job.conn, job.onRetry);
+  const seen = new Set<string>();
+  return async (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (seen.has(url)) throw new HubError(`${what}: the hub's listing comes back to page ${url} (its Link: rel="next" loops); stopped after ${seen.size} page(s)`);
+    if (seen.size >= MAX_LISTING_PAGES) throw new HubError(`${what}: the listing runs past ${MAX_LISTING_PAGES} pages; stopped`);
+    seen.add(url);
+    const res = await inner(input, { ...init, signal: AbortSignal.timeout(job.conn.idleTimeoutMs) });
+    if (!res.ok) return res;
+    const body = await readBodyCapped(res, MAX_JSON_BYTES, what);
+    return new Response(new Blob([body as Uint8Array<ArrayBuffer>]), { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
+
 /** Every file of a revision, through @huggingface/hub's listFiles (tree API). */
 async function listRevisionFiles(job: RevisionJob, revision: string): Promise<string[]> {
   const files: string[] = [];
@@ -324,7 +358,7 @@ async function listRevisionFiles(job: RevisionJob, revision: string): Promise<st
       revision,
       recursive: true,
       hubUrl: job.conn.endpoint,
-      fetch: libraryFetch(job.conn, job.onRetry),
+      fetch: listingFetch(job, `${job.repo}@${revision}: listing files`),
     })) {
       if (entry.type !== 'file') continue;
       try {

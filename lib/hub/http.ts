@@ -44,7 +44,59 @@ export interface HubConnection {
   retry: RetryOptions;
   /** Abort a request when no byte arrives for this long. */
   idleTimeoutMs: number;
+  /**
+   * Abort a download that brings fewer than minBytesPerSecond × rateWindowMs / 1000 bytes in any
+   * rateWindowMs: a server that drips a byte a second never trips the idle timeout.
+   */
+  minBytesPerSecond: number;
+  rateWindowMs: number;
   fetch: typeof fetch;
+}
+
+/** Defaults of the transfer-rate floor (HubConnection). */
+export const DEFAULT_MIN_RATE = { minBytesPerSecond: 1024, rateWindowMs: 60_000 };
+
+/** The most a JSON answer of the hub API (a branch list, a page of a file listing) may hold. */
+export const MAX_JSON_BYTES = 64 * 2 ** 20;
+
+/**
+ * Read a response body, refusing one longer than `limit` bytes: the answer is read chunk by
+ * chunk and dropped as soon as it runs past the limit, so a hostile or broken hub cannot make
+ * cntlens hold gigabytes (or fail with "Cannot create a string longer than …").
+ */
+export async function readBodyCapped(res: Response, limit: number, what: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (res.body) {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limit) {
+        await reader.cancel().catch(() => undefined);
+        throw new HubError(`${what}: the answer runs past ${limit} bytes, more than it can need; stopped reading`);
+      }
+      chunks.push(value);
+    }
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/** readBodyCapped, parsed as JSON; invalid JSON is a HubError naming what was asked. */
+export async function readJsonCapped(res: Response, limit: number, what: string): Promise<unknown> {
+  const bytes = await readBodyCapped(res, limit, what);
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw new HubError(`${what}: the answer is not valid JSON (${(err as Error).message})`);
+  }
 }
 
 /** HF_ENDPOINT (default https://huggingface.co), checked and without a trailing slash. */

@@ -7,7 +7,7 @@
  * (`GET /api/models/{repo}/refs` → `branches[].name`, as huggingface_hub's `list_repo_refs`).
  */
 import { checkRevisionName } from './cache.js';
-import { HubError, errorForResponse, requestHeaders, withRetries, type HubConnection, type RetryEvent } from './http.js';
+import { HubError, MAX_JSON_BYTES, errorForResponse, readJsonCapped, requestHeaders, withRetries, type HubConnection, type RetryEvent } from './http.js';
 import { enumerateSteps, needsExistingSteps, parseStepSelection, stepFromName, type StepSelection } from '../checkpoints/steps.js';
 import { OptionError } from '../util/errors.js';
 
@@ -27,7 +27,7 @@ export async function listBranches(conn: HubConnection, repo: string, onRetry?: 
       await res.body?.cancel();
       throw errorForResponse(res, what);
     }
-    return res.json() as Promise<unknown>;
+    return readJsonCapped(res, MAX_JSON_BYTES, what);
   }, onRetry);
   const branches = (body as { branches?: unknown })?.branches;
   if (!Array.isArray(branches)) throw new HubError(`${what}: unexpected answer from ${url} (no "branches" list)`);

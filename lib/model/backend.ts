@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { OptionError } from '../util/errors.js';
+import { memoryLimit, WASM_TENSOR_LIMIT, type MemoryLimit } from '../util/resources.js';
 
 export const BACKEND_NAMES = ['auto', 'wasm', 'node-gpu', 'node', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -83,4 +84,19 @@ export async function initBackend(options: { backend?: string; quiet?: boolean }
     }
   }
   throw new Error('initBackend: no TensorFlow.js backend could be loaded (not even cpu)');
+}
+
+/**
+ * The limit on tensor memory: the memory limit (lib/util/resources.ts), and with the wasm backend
+ * its one WebAssembly memory of at most 4 GiB, whatever the machine has.
+ */
+export function tensorLimit(limit: MemoryLimit = memoryLimit()): MemoryLimit {
+  let backend: string | null = null;
+  try {
+    backend = tf.getBackend() ?? null;
+  } catch {
+    backend = null;
+  }
+  if (backend !== 'wasm' || WASM_TENSOR_LIMIT >= limit.bytes) return limit;
+  return { bytes: WASM_TENSOR_LIMIT, source: 'the wasm backend keeps every tensor in one WebAssembly memory of at most 4 GiB; --backend node or node-gpu has no such limit' };
 }

@@ -13,12 +13,15 @@
  * GPT-NeoX checkpoints carry (attention.bias, attention.masked_bias, rotary_emb.inv_freq and
  * cos/sin caches), which are skipped without being decoded.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../util/errors.js';
-import { readJsonFile } from '../util/files.js';
-import { readConfig } from './config.js';
+import { InputError, preview } from '../util/errors.js';
+import { formatBytes, readJsonFile } from '../util/files.js';
+import { checkMemory } from '../util/resources.js';
+import { impliedSizes, readConfig } from './config.js';
+import { ZipReader } from './zip.js';
 import { readPytorchBin } from './pickle.js';
 import { readSafetensors } from './safetensors.js';
 import type { HostTensor, NeoXConfig, StateDict } from './types.js';
@@ -63,6 +66,15 @@ function checkFolder(dir: string): void {
   if (!statSync(dir).isDirectory()) throw new InputError(dir, 'not a folder (a checkpoint is a folder with config.json and weights)');
 }
 
+/**
+ * A checkpoint folder's config.json, with the folder checked first (the same messages as
+ * loadCheckpoint), for sizing a request before any weight is read.
+ */
+export function readCheckpointConfig(dir: string): NeoXConfig {
+  checkFolder(dir);
+  return readConfig(dir);
+}
+
 /** Decide which weights a folder holds (the same choice loadCheckpoint and checkpointHash make). */
 export function findWeights(dir: string): WeightsLocation {
   checkFolder(dir);
@@ -88,7 +100,7 @@ function readIndex(indexFile: string, dir: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const [name, shard] of Object.entries(weightMap as Record<string, unknown>)) {
     if (typeof shard !== 'string' || shard === '' || shard !== path.basename(shard) || shard === '.' || shard === '..' || shard.includes('\\')) {
-      fail(`weight_map["${name}"] must be a file name in the checkpoint folder, got ${JSON.stringify(shard)}`);
+      fail(`weight_map["${name}"] must be a file name in the checkpoint folder, got ${preview(shard)}`);
     }
     out.set(name, path.join(dir, shard as string));
   }
@@ -205,6 +217,87 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Sizes, checked before any weight is read.
+
+/** The fewest bytes a stored weight may take (F16 / BF16); F32 takes 4. */
+const MIN_STORED_BYTES = 2;
+
+/** Bytes of tensor data the weight files declare: safetensors files whole; for torch zips the entries' uncompressed sizes. */
+export function declaredWeightBytes(where: WeightsLocation): number {
+  let total = 0;
+  for (const file of where.files) {
+    if (where.format === 'pytorch' || where.format === 'pytorch-sharded') {
+      const zip = openZipQuietly(file);
+      if (zip === null) {
+        total += statSync(file).size; // not a zip: readPytorchBin says why, later
+        continue;
+      }
+      try {
+        for (const entry of zip.entries.values()) if (/\/data\/[^/]+$/.test(entry.name)) total += entry.size;
+      } finally {
+        zip.close();
+      }
+    } else {
+      total += statSync(file).size;
+    }
+  }
+  return total;
+}
+
+function openZipQuietly(file: string): ZipReader | null {
+  try {
+    return ZipReader.open(file);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Refuse, before any weight is read, a checkpoint whose config.json cannot describe its weights
+ * or whose weights this process cannot hold: the parameters the config implies must fit in the
+ * bytes the weight files declare (at 16 bits each at least), the largest tensor in a typed array,
+ * and the float32 copy of every weight (host, plus the backend's tensors) in the memory limit
+ * (lib/util/resources.ts). An absurd num_hidden_layers thus stops at once, not after minutes of
+ * building a billion tensor names.
+ */
+export function checkWeightsFit(config: NeoXConfig, where: WeightsLocation, configFile: string): void {
+  const sizes = impliedSizes(config);
+  const declared = declaredWeightBytes(where);
+  const files = where.index ? path.basename(where.index) : where.files.map((f) => path.basename(f)).join(', ');
+  const needed = sizes.parameters * MIN_STORED_BYTES;
+  if (needed > declared) {
+    throw new InputError(configFile, `implies ${formatCount(sizes.parameters)} parameters in ${formatCount(sizes.tensors)} tensors (num_hidden_layers ${config.numLayers}, hidden_size ${config.hiddenSize}, intermediate_size ${config.intermediateSize}, vocab_size ${config.vocabSize}), at least ${formatBytes(needed)} of weights at 16 bits, but ${files} hold${where.files.length === 1 ? 's' : ''} ${formatBytes(declared)}: the config does not describe these weights`);
+  }
+  const maxValues = Math.floor(bufferConstants.MAX_LENGTH / 4);
+  if (sizes.largestTensor.values > maxValues) {
+    throw new InputError(configFile, `tensor "${sizes.largestTensor.name}" would hold ${formatCount(sizes.largestTensor.values)} float32 values, more than a JavaScript typed array can (${formatCount(maxValues)})`);
+  }
+  checkMemory({
+    what: `the weights of ${path.dirname(configFile)} (${formatCount(sizes.parameters)} parameters as float32)`,
+    parts: [{ label: 'decoded weights', bytes: sizes.parameters * 4 }, { label: 'model tensors', bytes: sizes.parameters * 4 }],
+    file: where.files.length === 1 ? where.files[0] : (where.index ?? where.files[0]),
+  });
+}
+
+/** 1234567 → "1.23e6" for large counts, plain below a million. */
+function formatCount(n: number): string {
+  return n < 1e6 ? String(n) : n.toExponential(2).replace('e+', 'e');
+}
+
+/** Refuse a tensor with NaN or ±Infinity: a forward pass would turn every logit into null. */
+export function checkFiniteWeights(stateDict: StateDict, sourceOf: (name: string) => string): void {
+  for (const [name, t] of stateDict) {
+    const data = t.data;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (v - v !== 0) {
+        let count = 0;
+        for (let k = i; k < data.length; k++) if (data[k] - data[k] !== 0) count++;
+        throw new InputError(sourceOf(name), `tensor "${name}" holds ${count} non-finite value(s) (the first, ${v}, at flat index ${i}): refusing weights that are not finite numbers`);
+      }
+    }
+  }
+}
 
 function readWeightsFile(file: string, format: WeightsFormat, skip: (name: string) => boolean): { tensors: StateDict; skipped: string[] } {
   if (format === 'safetensors' || format === 'safetensors-sharded') {
@@ -227,6 +320,7 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   const config = readConfig(dir);
   const configFile = path.join(dir, 'config.json');
   const where = findWeights(dir);
+  checkWeightsFit(config, where, configFile);
   const skip = (name: string): boolean => isLegacyBuffer(name, config);
 
   const tensors: StateDict = new Map();
@@ -256,6 +350,7 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
   }
   const sourceOf = (name: string): string => source.get(name) ?? where.weightMap?.get(name) ?? where.files.join(', ');
   const stateDict = checkStateDict(tensors, config, sourceOf, configFile);
+  checkFiniteWeights(stateDict, sourceOf);
   return { dir, config, stateDict, files: where.index ? [where.index, ...where.files] : where.files, format: where.format, skipped };
 }
 

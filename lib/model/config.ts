@@ -8,7 +8,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../util/errors.js';
+import { InputError, preview } from '../util/errors.js';
 import { readJsonFile } from '../util/files.js';
 import type { NeoXConfig } from './types.js';
 
@@ -47,29 +47,29 @@ export function parseConfig(raw: unknown, file = 'config.json'): NeoXConfig {
 
   // Which model: model_type and architectures, when present, must say GPT-NeoX causal LM.
   if (json.model_type !== undefined && json.model_type !== 'gpt_neox') {
-    fail(`unsupported model_type ${JSON.stringify(json.model_type)} (cntlens reads GPT-NeoX: "gpt_neox")`);
+    fail(`unsupported model_type ${preview(json.model_type)} (cntlens reads GPT-NeoX: "gpt_neox")`);
   }
   if (json.architectures !== undefined && json.architectures !== null) {
     const archs = json.architectures;
     if (!Array.isArray(archs) || !archs.every((a) => typeof a === 'string')) fail('"architectures" must be a list of strings');
     if ((archs as string[]).length > 0 && !(archs as string[]).includes(SUPPORTED_ARCHITECTURE)) {
-      fail(`unsupported architecture ${JSON.stringify(archs)} (cntlens reads "${SUPPORTED_ARCHITECTURE}")`);
+      fail(`unsupported architecture ${preview(archs)} (cntlens reads "${SUPPORTED_ARCHITECTURE}")`);
     }
   }
 
   // Features of later or other GPT-NeoX variants that this port does not implement.
   if (json.rope_scaling !== undefined && json.rope_scaling !== null) {
-    fail(`unsupported "rope_scaling" ${JSON.stringify(json.rope_scaling)} (only plain rotary embeddings are implemented)`);
+    fail(`unsupported "rope_scaling" ${preview(json.rope_scaling)} (only plain rotary embeddings are implemented)`);
   }
   if (json.attention_bias !== undefined && json.attention_bias !== true) {
-    fail(`unsupported "attention_bias" ${JSON.stringify(json.attention_bias)} (the query_key_value and dense biases are part of the model)`);
+    fail(`unsupported "attention_bias" ${preview(json.attention_bias)} (the query_key_value and dense biases are part of the model)`);
   }
 
   const ints: Record<string, number> = {};
   for (const key of REQUIRED_FIELDS) {
     const v = json[key];
     if (v === undefined) fail(`missing required field "${key}"`);
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) fail(`"${key}" must be a positive integer, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) fail(`"${key}" must be a positive integer, got ${preview(v)}`);
     ints[key] = v as number;
   }
 
@@ -77,12 +77,12 @@ export function parseConfig(raw: unknown, file = 'config.json'): NeoXConfig {
   const value = (key: keyof typeof HF_DEFAULTS): unknown => (json[key] === undefined ? HF_DEFAULTS[key] : json[key]);
   const num = (key: keyof typeof HF_DEFAULTS, check: (v: number) => boolean, what: string): number => {
     const v = value(key);
-    if (typeof v !== 'number' || !Number.isFinite(v) || !check(v)) fail(`"${key}" must be ${what}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || !check(v)) fail(`"${key}" must be ${what}, got ${preview(v)}`);
     return v as number;
   };
   const bool = (key: keyof typeof HF_DEFAULTS): boolean => {
     const v = value(key);
-    if (typeof v !== 'boolean') fail(`"${key}" must be true or false, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'boolean') fail(`"${key}" must be true or false, got ${preview(v)}`);
     return v as boolean;
   };
 
@@ -96,7 +96,7 @@ export function parseConfig(raw: unknown, file = 'config.json'): NeoXConfig {
 
   const act = value('hidden_act');
   if (act !== 'gelu') {
-    fail(`unsupported "hidden_act" ${JSON.stringify(act)} (only the exact erf GELU "gelu" is implemented)`);
+    fail(`unsupported "hidden_act" ${preview(act)} (only the exact erf GELU "gelu" is implemented)`);
   }
 
   const hiddenSize = ints.hidden_size;
@@ -137,15 +137,41 @@ function applyRopeParameters(json: Record<string, unknown>, pct: number, base: n
   if (rp === undefined || rp === null) return [pct, base];
   if (typeof rp !== 'object' || Array.isArray(rp)) fail('"rope_parameters" must be an object');
   const { rope_type: type, rope_theta: theta, partial_rotary_factor: factor, ...rest } = rp as Record<string, unknown>;
-  if (type !== undefined && type !== 'default') fail(`unsupported rope_parameters.rope_type ${JSON.stringify(type)} (only plain rotary embeddings are implemented)`);
-  if (Object.keys(rest).length > 0) fail(`unsupported rope_parameters fields ${JSON.stringify(Object.keys(rest))}`);
+  if (type !== undefined && type !== 'default') fail(`unsupported rope_parameters.rope_type ${preview(type)} (only plain rotary embeddings are implemented)`);
+  if (Object.keys(rest).length > 0) fail(`unsupported rope_parameters fields ${preview(Object.keys(rest))}`);
   const pick = (v: unknown, old: string, current: number, ok: (x: number) => boolean): number => {
     if (v === undefined) return current;
-    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) fail(`rope_parameters value ${JSON.stringify(v)} is invalid`);
-    if (json[old] !== undefined && json[old] !== v) fail(`"${old}" (${JSON.stringify(json[old])}) contradicts rope_parameters (${v})`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) fail(`rope_parameters value ${preview(v)} is invalid`);
+    if (json[old] !== undefined && json[old] !== v) fail(`"${old}" (${preview(json[old])}) contradicts rope_parameters (${v})`);
     return v as number;
   };
   return [pick(factor, 'rotary_pct', pct, (x) => x >= 0 && x <= 1), pick(theta, 'rotary_emb_base', base, (x) => x > 0)];
+}
+
+/**
+ * What a config implies before any weight is read: parameters (float32 values once decoded, the
+ * tied LM head counted once), stored tensors (HF state-dict entries, legacy buffers aside) and
+ * the largest tensor. Plain doubles, so an absurd config (num_hidden_layers 1e8) gives a number to
+ * refuse rather than a loop to run (checkpoint.ts checkWeightsFit).
+ */
+export interface ConfigSizes {
+  parameters: number;
+  tensors: number;
+  largestTensor: { name: string; values: number };
+}
+
+export function impliedSizes(config: NeoXConfig): ConfigSizes {
+  const { vocabSize: V, hiddenSize: d, intermediateSize: f, numLayers: L } = config;
+  // Per layer: 2 LayerNorms (gain, bias), query_key_value (3d×d + 3d), dense (d×d + d), MLP (f×d + f, d×f + d).
+  const perLayer = 4 * d + 3 * d * d + 3 * d + d * d + d + f * d + f + d * f + d;
+  const embeddings = V * d * (config.tieWordEmbeddings ? 1 : 2);
+  const candidates: [string, number][] = [['gpt_neox.embed_in.weight', V * d], ['gpt_neox.layers.0.attention.query_key_value.weight', 3 * d * d], ['gpt_neox.layers.0.mlp.dense_h_to_4h.weight', f * d]];
+  const [name, values] = candidates.reduce((a, b) => (b[1] > a[1] ? b : a));
+  return {
+    parameters: embeddings + L * perLayer + 2 * d,
+    tensors: 1 + 12 * L + 2 + (config.tieWordEmbeddings ? 0 : 1),
+    largestTensor: { name, values },
+  };
 }
 
 /** Read `config.json` from a checkpoint folder (or a path to the file itself). */

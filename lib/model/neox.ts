@@ -19,7 +19,7 @@
  * ops (ops.ts), so training can call it inside tf.variableGrads on any backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { InputError } from '../util/errors.js';
+import { InputError, preview } from '../util/errors.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { blockHook, HookRunner } from './hooks.js';
 import type { BlockHookPoint } from './hooks.js';
@@ -338,7 +338,7 @@ export function checkTokens(tokens: unknown, config: NeoXConfig): string | null 
     for (let t = 0; t < row.length; t++) {
       const id = row[t];
       if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= config.vocabSize) {
-        return `token ${JSON.stringify(id)} at row ${r}, position ${t} is not an integer id in [0, ${config.vocabSize})`;
+        return `token ${preview(id)} at row ${r}, position ${t} is not an integer id in [0, ${config.vocabSize})`;
       }
     }
   }

@@ -26,7 +26,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../util/errors.js';
+import { formatBytes } from '../util/files.js';
+import { refuse } from '../util/resources.js';
+import { tensorLimit } from './backend.js';
 import { expectedShapes } from './checkpoint.js';
+import { impliedSizes } from './config.js';
 import type { HostTensor, NeoXConfig, StateDict } from './types.js';
 
 export interface LayerNormParams {
@@ -104,6 +108,10 @@ export function validateStateDict(config: NeoXConfig, sd: StateDict, source = 's
 /** Build tensors in math layout from a Hugging Face state dict (validated first, see validateStateDict). */
 export function paramsFromStateDict(config: NeoXConfig, sd: StateDict, source = 'state dict'): NeoXParams {
   validateStateDict(config, sd, source);
+  // The weights become tensors of the backend: the wasm backend holds them in its 4 GiB memory.
+  const limit = tensorLimit();
+  const bytes = impliedSizes(config).parameters * 4;
+  if (bytes > limit.bytes) refuse(`the model's weights need ${formatBytes(bytes)} as float32 tensors, more than the ${formatBytes(limit.bytes)} cntlens may use (${limit.source})`, { file: source });
   const { hiddenSize: d, intermediateSize: dMlp, vocabSize: V } = config;
   const get = (name: string): HostTensor => sd.get(name)!;
   const vec = (name: string): tf.Tensor1D => tf.tensor1d(get(name).data);

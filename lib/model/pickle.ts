@@ -431,6 +431,13 @@ export interface ReadPytorchOptions {
   skip?: (name: string) => boolean;
 }
 
+/**
+ * The largest data.pkl accepted. A state-dict pickle holds names, shapes and storage keys: some
+ * hundred bytes per tensor, a few hundred KiB for the largest Pythia; 64 MiB leaves room for any
+ * real checkpoint and refuses a pickle that inflates to gigabytes.
+ */
+export const MAX_PICKLE_BYTES = 64 * 2 ** 20;
+
 /** Read `pytorch_model.bin` (torch ≥ 1.6 zip serialization) into float32 tensors. */
 export function readPytorchBin(file: string, options: ReadPytorchOptions = {}): { tensors: StateDict; skipped: string[] } {
   checkZipMagic(file);
@@ -443,10 +450,10 @@ export function readPytorchBin(file: string, options: ReadPytorchOptions = {}): 
         : `several pickles in the archive (${pickles.join(', ')}); expected one <folder>/data.pkl`);
     }
     const prefix = pickles[0].slice(0, -'data.pkl'.length);
-    const byteorder = zip.entries.has(`${prefix}byteorder`) ? new TextDecoder().decode(zip.read(`${prefix}byteorder`)).trim() : 'little';
+    const byteorder = zip.entries.has(`${prefix}byteorder`) ? new TextDecoder().decode(zip.read(`${prefix}byteorder`, { bytes: 64, what: "a byteorder entry needs" })).trim() : 'little';
     if (byteorder !== 'little') throw new InputError(file, `storages are ${byteorder}-endian; only little-endian checkpoints are supported`);
 
-    const refs = unpickleStateDict(zip.read(pickles[0]), file, pickles[0]);
+    const refs = unpickleStateDict(zip.read(pickles[0], { bytes: MAX_PICKLE_BYTES, what: 'a state-dict pickle needs' }), file, pickles[0]);
     const fail = (problem: string): never => {
       throw new InputError(file, problem);
     };
@@ -466,8 +473,13 @@ export function readPytorchBin(file: string, options: ReadPytorchOptions = {}): 
       if (!values) {
         const entry = `${prefix}data/${st.key}`;
         if (!zip.entries.has(entry)) fail(`tensor "${name}": storage "${st.key}" has no entry ${entry} in the archive`);
-        const raw = zip.read(entry);
-        if (raw.length !== st.numel * st.elementBytes) {
+        // The pickle says how large the storage is: an entry that declares otherwise is refused unread.
+        const expected = st.numel * st.elementBytes;
+        if (zip.entries.get(entry)!.size !== expected) {
+          fail(`tensor "${name}": storage ${entry} declares ${zip.entries.get(entry)!.size} bytes, expected ${st.numel} × ${st.elementBytes} (torch.${st.storageClass})`);
+        }
+        const raw = zip.read(entry, { bytes: expected, what: `its ${st.numel} elements need` });
+        if (raw.length !== expected) {
           fail(`tensor "${name}": storage ${entry} has ${raw.length} bytes, expected ${st.numel} × ${st.elementBytes} (torch.${st.storageClass})`);
         }
         values = decodeToFloat32(raw, st.dtype as SafetensorsDtype);

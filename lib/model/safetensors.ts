@@ -16,7 +16,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { InputError } from '../util/errors.js';
+import { InputError, preview } from '../util/errors.js';
 import { describeFsError } from '../util/files.js';
 import type { HostTensor, StateDict } from './types.js';
 
@@ -118,11 +118,11 @@ function validateEntry(name: string, value: unknown, dataLen: number, fail: (p: 
     fail(`tensor "${name}": unsupported dtype "${dtype}" (cntlens reads F32, F16 and BF16 weights)`);
   }
   if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d))) {
-    fail(`tensor "${name}": shape must be a list of integers, got ${JSON.stringify(shape)}`);
+    fail(`tensor "${name}": shape must be a list of integers, got ${preview(shape)}`);
   }
-  if ((shape as number[]).some((d) => d < 0)) fail(`tensor "${name}": negative dimension in shape ${JSON.stringify(shape)}`);
+  if ((shape as number[]).some((d) => d < 0)) fail(`tensor "${name}": negative dimension in shape ${preview(shape)}`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0)) {
-    fail(`tensor "${name}": data_offsets must be two non-negative integers, got ${JSON.stringify(offsets)}`);
+    fail(`tensor "${name}": data_offsets must be two non-negative integers, got ${preview(offsets)}`);
   }
   const [begin, end] = offsets as number[];
   if (begin > end) fail(`tensor "${name}": data_offsets reversed (${begin} > ${end})`);

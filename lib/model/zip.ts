@@ -42,6 +42,8 @@ const SIG_EOCD = 0x06054b50;
 const SIG_ZIP64_EOCD = 0x06064b50;
 const SIG_ZIP64_LOCATOR = 0x07064b50;
 const EOCD_SIZE = 22;
+/** Deflate expands at most ~1032:1 (258-byte matches coded in 2 bits each, RFC 1951). */
+const MAX_DEFLATE_RATIO = 1032;
 const MAX_COMMENT = 0xffff;
 
 export class ZipReader {
@@ -101,10 +103,20 @@ export class ZipReader {
     return new ZipReader(source, file);
   }
 
-  /** The uncompressed bytes of one entry, CRC-32 checked. */
-  read(name: string): Uint8Array {
+  /**
+   * The uncompressed bytes of one entry, CRC-32 checked. `limit` bounds what the caller can
+   * legitimately need (`what` says why, for the message): an entry that declares more is refused
+   * before anything is read or inflated, so a small archive cannot make cntlens inflate gigabytes.
+   */
+  read(name: string, limit?: { bytes: number; what: string }): Uint8Array {
     const entry = this.entries.get(name);
     if (!entry) throw new InputError(this.file, `archive has no entry "${name}"`);
+    if (limit !== undefined && entry.size > limit.bytes) {
+      throw new InputError(this.file, `entry "${name}" declares ${entry.size} bytes, more than ${limit.what} (${limit.bytes} bytes): refused before inflating it`);
+    }
+    if (entry.method === 8 && entry.size > MAX_DEFLATE_RATIO * entry.compressedSize + 1024) {
+      throw new InputError(this.file, `entry "${name}" declares ${entry.size} bytes from ${entry.compressedSize} compressed bytes, more than deflate can expand to: the archive is corrupt`);
+    }
     const raw = this.source.readAt(entry.dataOffset, entry.compressedSize);
     let data: Uint8Array;
     if (entry.method === 0) {

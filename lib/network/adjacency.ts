@@ -2,6 +2,7 @@
  * An integer-indexed view of a component graph (node i = i-th node in graph order) for the metrics
  * that graphology does not provide. Built once per call: O(n + m).
  */
+import { nodeRecord } from './library-ids.js';
 import type { ComponentGraph } from './types.js';
 
 export interface Neighbor {
@@ -34,7 +35,7 @@ export function indexGraph(graph: ComponentGraph): IndexedGraph {
 
 /** Turns per-index values back into a node-id record (graph order). */
 export function toNodeValues(nodes: readonly string[], values: ArrayLike<number>): Record<string, number> {
-  const result: Record<string, number> = {};
+  const result: Record<string, number> = nodeRecord();
   for (let i = 0; i < nodes.length; i++) result[nodes[i]] = values[i];
   return result;
 }

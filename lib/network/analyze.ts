@@ -8,6 +8,7 @@ import { betweenness } from './betweenness.js';
 import { closeness } from './closeness.js';
 import { clustering } from './clustering.js';
 import { DEFAULTS, withDefaults } from './defaults.js';
+import { nodeRecord } from './library-ids.js';
 import { degree } from './degree.js';
 import { density } from './density.js';
 import { eigenvector, type EigenvectorOptions } from './eigenvector.js';
@@ -121,7 +122,7 @@ export function analyzeGraph(graph: ComponentGraph, options: AnalyzeOptions = {}
   if (communities.modularity === null) notes.modularity = 'modularity is undefined on a graph without edge weight';
   if (weights.reason) notes.tail = weights.reason;
 
-  const nodes: Record<string, NodeMetrics> = {};
+  const nodes = nodeRecord<NodeMetrics>();
   for (const id of graph.nodes()) {
     nodes[id] = {
       in_strength: inStrength[id],

@@ -11,6 +11,7 @@ import betweennessModule from 'graphology-metrics/centrality/betweenness.js';
 import { DEFAULTS } from './defaults.js';
 import { edgeLength } from './distance.js';
 import { cjsDefault } from './interop.js';
+import { libraryGraph, nodeRecord } from './library-ids.js';
 import type { ComponentEdgeAttributes, ComponentGraph, DistanceKind, NodeValues } from './types.js';
 
 const graphologyBetweenness = cjsDefault(betweennessModule);
@@ -23,10 +24,11 @@ export interface BetweennessOptions {
 export function betweenness(graph: ComponentGraph, options: BetweennessOptions = {}): NodeValues {
   const distance = options.distance ?? DEFAULTS.distance;
   const normalized = options.normalized ?? DEFAULTS.betweenness.normalized;
-  if (graph.order === 0) return {};
+  if (graph.order === 0) return nodeRecord();
   const length = edgeLength(graph, distance);
-  return graphologyBetweenness(graph, {
+  const lib = libraryGraph(graph);
+  return lib.nodeValues(graphologyBetweenness(lib.graph, {
     getEdgeWeight: (_edge: string, attributes: ComponentEdgeAttributes) => length(attributes.weight),
     normalized,
-  });
+  }));
 }

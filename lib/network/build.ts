@@ -9,6 +9,7 @@
  */
 import { DirectedGraph } from 'graphology';
 import { DEFAULTS } from './defaults.js';
+import { isPrototypeKey } from './library-ids.js';
 import { LOGITS_ID, nodeAttributesOf } from './node-id.js';
 import { InputError, OptionError } from '../util/errors.js';
 import type {
@@ -56,6 +57,8 @@ export function buildComponentGraph(
   if (settings.prune) kept = pruneEdges(kept, keptNodes, settings.prune);
 
   const normalizer = normalizerOf(kept, settings.normalize);
+  const weightOf = scaledWeight(kept, settings.normalize, normalizer);
+  checkWeightRange(kept, weightOf, settings.normalize, source);
 
   const attributes: ComponentGraphAttributes = {
     source,
@@ -70,10 +73,41 @@ export function buildComponentGraph(
   const graph: ComponentGraph = new DirectedGraph<ComponentNodeAttributes, ComponentEdgeAttributes, ComponentGraphAttributes>();
   graph.replaceAttributes(attributes);
   for (const id of keptNodes) graph.addNode(id, nodeAttributesOf(id));
+  if (keptNodes.some(isPrototypeKey)) nullPrototypeIndices(graph);
   // Named edges (`source->target`): graphology's generated keys are random, and they end up in
   // GEXF / GraphML exports, which must not change from run to run.
-  for (const e of kept) graph.addEdgeWithKey(`${e.source}->${e.target}`, e.source, e.target, { weight: e.weight / normalizer });
+  for (const e of kept) graph.addEdgeWithKey(edgeKey(e.source, e.target), e.source, e.target, { weight: weightOf(e.weight) });
   return graph;
+}
+
+/**
+ * The key of the edge source → target: `source->target`, with `\` and `>` escaped in the ids
+ * (`\\`, `\>`), so that ids which contain `->` cannot collide (`a->b` → `c` and `a` → `b->c`
+ * would both be `a->b->c`). Component ids contain neither, so their keys read as before.
+ */
+export function edgeKey(source: string, target: string): string {
+  const escape = (id: string): string => id.replace(/\\/g, '\\\\').replace(/>/g, '\\>');
+  return `${escape(source)}->${escape(target)}`;
+}
+
+/**
+ * graphology 0.26 indexes each node's neighbours in plain objects ({}), so a neighbour named
+ * `constructor` or `toString` is found on Object.prototype ("edge already exists") and one named
+ * `__proto__` replaces the index's prototype. Node ids are free-form in edge lists, so every
+ * node's indices get a null prototype before any edge is added, when some id collides (only
+ * then: graphology's hasEdge calls the index's hasOwnProperty, which cntlens never uses but
+ * other code may; the graph libraries get a relabelled copy anyway, library-ids.ts). This reaches
+ * into graphology's internal node map (`_nodes`, of the exact version in package.json); a
+ * graphology without it fails here, and in the tests, rather than silently mis-indexing.
+ */
+function nullPrototypeIndices(graph: ComponentGraph): void {
+  const nodes = (graph as unknown as { _nodes?: unknown })._nodes;
+  if (!(nodes instanceof Map)) throw new Error('graphology internals changed: no _nodes map to give null-prototype neighbour indices');
+  for (const data of nodes.values() as IterableIterator<Record<string, unknown>>) {
+    for (const index of ['in', 'out', 'undirected']) {
+      if (index in data) data[index] = Object.create(null);
+    }
+  }
 }
 
 interface ResolvedBuildOptions {
@@ -163,6 +197,38 @@ export function percentile(values: readonly number[], q: number): number {
   const lo = Math.floor(position);
   const hi = Math.min(lo + 1, sorted.length - 1);
   return sorted[lo] + (position - lo) * (sorted[hi] - sorted[lo]);
+}
+
+/**
+ * The largest total edge weight the metrics are computed for. They square and cube weights and
+ * their sums (modularity m², strength assortativity, skewness), which overflows double precision
+ * (1.8e308) from about 1e102 on: the metric would come out null, or a share 0, with no word why.
+ */
+export const MAX_TOTAL_WEIGHT = 1e100;
+
+/**
+ * Each edge's final weight: w / normalizer. When the plain sum overflows (`sum` normalisation of
+ * weights near 1e308), the weights are divided by the largest first, so the shares stay right.
+ */
+function scaledWeight(edges: readonly RawEdge[], normalize: Normalization, normalizer: number): (w: number) => number {
+  if (normalize !== 'sum' || Number.isFinite(normalizer) || edges.length === 0) return (w) => w / normalizer;
+  const max = edges.reduce((m, e) => Math.max(m, e.weight), 0);
+  const scaledSum = edges.reduce((s, e) => s + e.weight / max, 0);
+  return (w) => w / max / scaledSum;
+}
+
+/** Refuse weights whose total the metrics cannot handle (MAX_TOTAL_WEIGHT), naming the input. */
+function checkWeightRange(edges: readonly RawEdge[], weightOf: (w: number) => number, normalize: Normalization, source: string): void {
+  let total = 0;
+  let largest = 0;
+  for (const e of edges) {
+    const w = weightOf(e.weight);
+    total += w;
+    largest = Math.max(largest, w);
+  }
+  if (total <= MAX_TOTAL_WEIGHT) return;
+  throw new InputError(source, `the edge weights sum to ${Number.isFinite(total) ? total.toPrecision(3) : 'more than 1.8e308 (overflow)'} (largest ${largest.toPrecision(3)}) with normalize '${normalize}': ` +
+    `the metrics square and cube weights and their sums, which overflows double precision beyond a total of ${MAX_TOTAL_WEIGHT}; rescale the weights (CLI: --normalize max or sum)`);
 }
 
 function normalizerOf(edges: readonly RawEdge[], normalize: Normalization): number {

@@ -1,4 +1,5 @@
 /** Unweighted in/out degree: the number of incoming or outgoing edges (networkx `in_degree`/`out_degree`). */
+import { nodeRecord } from './library-ids.js';
 import type { ComponentGraph, NodeValues } from './types.js';
 
 export interface DegreeOptions {
@@ -6,7 +7,7 @@ export interface DegreeOptions {
 }
 
 export function degree(graph: ComponentGraph, options: DegreeOptions): NodeValues {
-  const values: NodeValues = {};
+  const values: NodeValues = nodeRecord();
   graph.forEachNode((node) => {
     values[node] = options.direction === 'out' ? graph.outDegree(node) : graph.inDegree(node);
   });

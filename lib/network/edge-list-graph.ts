@@ -4,7 +4,7 @@
  * (`L{l}H{h}`, `L{l}MLP`, `LOGITS`) get their layer/head/kind attributes.
  */
 import { buildComponentGraph, type BuildOptions, type RawEdge } from './build.js';
-import { InputError } from '../util/errors.js';
+import { InputError, preview } from '../util/errors.js';
 import type { ComponentGraph } from './types.js';
 
 export interface EdgeListJson {
@@ -32,7 +32,7 @@ export function validateEdgeList(json: unknown, source: string): EdgeListJson {
   const nodes: string[] = [];
   const known = new Set<string>();
   for (const [i, id] of record.nodes.entries()) {
-    if (typeof id !== 'string' || id === '') throw new InputError(source, `nodes[${i}] must be a non-empty string, got ${JSON.stringify(id)}`);
+    if (typeof id !== 'string' || id === '') throw new InputError(source, `nodes[${i}] must be a non-empty string, got ${preview(id)}`);
     if (known.has(id)) throw new InputError(source, `node ${id} is listed twice`);
     known.add(id);
     nodes.push(id);
@@ -44,11 +44,11 @@ export function validateEdgeList(json: unknown, source: string): EdgeListJson {
     const { source: from, target: to, weight } = raw as Record<string, unknown>;
     for (const [name, end] of [['source', from], ['target', to]] as const) {
       if (typeof end !== 'string' || !known.has(end)) {
-        throw new InputError(source, `edges[${i}].${name} ${JSON.stringify(end)} is not a node listed in "nodes"`);
+        throw new InputError(source, `edges[${i}].${name} ${preview(end)} is not a node listed in "nodes"`);
       }
     }
     if (typeof weight !== 'number' || !Number.isFinite(weight)) {
-      throw new InputError(source, `edges[${i}].weight is ${JSON.stringify(weight)}, expected a finite number`);
+      throw new InputError(source, `edges[${i}].weight is ${preview(weight)}, expected a finite number`);
     }
     if (from === to) throw new InputError(source, `edges[${i}] is a self-loop on ${String(from)} (not supported)`);
     const pair = JSON.stringify([from, to]);

@@ -12,6 +12,7 @@ import eigenvectorModule from 'graphology-metrics/centrality/eigenvector.js';
 import { isStronglyConnected } from './connectivity.js';
 import { DEFAULTS, withDefaults } from './defaults.js';
 import { cjsDefault } from './interop.js';
+import { libraryGraph } from './library-ids.js';
 import type { ComponentGraph, MaybeNodeValues } from './types.js';
 
 const graphologyEigenvector = cjsDefault(eigenvectorModule);
@@ -31,12 +32,13 @@ export function eigenvector(graph: ComponentGraph, options: EigenvectorOptions =
     };
   }
   try {
-    const values = graphologyEigenvector(graph, {
+    const lib = libraryGraph(graph);
+    const values = graphologyEigenvector(lib.graph, {
       getEdgeWeight: 'weight',
       maxIterations: settings.maxIterations,
       tolerance: settings.tolerance,
     });
-    return { values, reason: null };
+    return { values: lib.nodeValues(values), reason: null };
   } catch (err) {
     // graphology throws a plain Error when the power iteration runs out of iterations.
     if (!/failed to converge/.test((err as Error).message)) throw err;

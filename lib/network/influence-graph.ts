@@ -5,7 +5,7 @@
  */
 import { buildComponentGraph, type BuildOptions, type RawEdge } from './build.js';
 import { parseComponentId } from './node-id.js';
-import { InputError } from '../util/errors.js';
+import { InputError, preview } from '../util/errors.js';
 import type { ComponentGraph } from './types.js';
 
 /** The part of an influence file that the graph needs (other fields pass through unread). */
@@ -60,7 +60,7 @@ function validateNodeIds(value: unknown, source: string): string[] {
   const seen = new Set<string>();
   for (const [i, id] of value.entries()) {
     if (typeof id !== 'string' || parseComponentId(id) === null) {
-      throw new InputError(source, `nodes[${i}] = ${JSON.stringify(id)} is not a component id (L{l}H{h}, L{l}MLP or LOGITS)`);
+      throw new InputError(source, `nodes[${i}] = ${preview(id)} is not a component id (L{l}H{h}, L{l}MLP or LOGITS)`);
     }
     if (seen.has(id)) throw new InputError(source, `node ${id} is listed twice`);
     seen.add(id);
@@ -80,7 +80,7 @@ function validateSquare(value: unknown, key: string, n: number, source: string):
     }
     for (const [j, x] of row.entries()) {
       if (typeof x !== 'number' || !Number.isFinite(x)) {
-        throw new InputError(source, `${key}[${i}][${j}] is ${JSON.stringify(x)}, expected a finite number (NaN/null weights are not allowed)`);
+        throw new InputError(source, `${key}[${i}][${j}] is ${preview(x)}, expected a finite number (NaN/null weights are not allowed)`);
       }
     }
   }

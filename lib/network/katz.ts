@@ -9,6 +9,7 @@
  */
 import { indexGraph, toNodeValues } from './adjacency.js';
 import { DEFAULTS, withDefaults } from './defaults.js';
+import { nodeRecord } from './library-ids.js';
 import type { ComponentGraph, MaybeNodeValues } from './types.js';
 
 export interface KatzOptions {
@@ -23,7 +24,7 @@ export function katz(graph: ComponentGraph, options: KatzOptions = {}): MaybeNod
   const settings = withDefaults(DEFAULTS.katz, options);
   const { nodes, out } = indexGraph(graph);
   const n = nodes.length;
-  if (n === 0) return { values: {}, reason: null };
+  if (n === 0) return { values: nodeRecord(), reason: null };
   let x = new Float64Array(n);
   for (let iteration = 0; iteration < settings.maxIterations; iteration++) {
     const next = new Float64Array(n);

@@ -8,6 +8,7 @@
 import louvainModule from 'graphology-communities-louvain';
 import { DEFAULTS } from './defaults.js';
 import { cjsDefault } from './interop.js';
+import { libraryGraph } from './library-ids.js';
 import { modularity } from './modularity.js';
 import { OptionError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
@@ -39,13 +40,14 @@ export function louvain(graph: ComponentGraph, options: LouvainOptions = {}): Lo
   if (!(Number.isInteger(restarts) && restarts >= 1)) throw new OptionError('louvain restarts', `expected an integer >= 1, got ${restarts}`);
   const rng = new Rng(seed);
   const nodes = graph.nodes();
+  const lib = libraryGraph(graph);
   let best: LouvainResult | null = null;
   for (let run = 0; run < restarts; run++) {
-    const assignment = graphologyLouvain(graph, {
+    const assignment = lib.nodeValues(graphologyLouvain(lib.graph, {
       getEdgeWeight: 'weight',
       resolution,
       rng: () => rng.uniform(),
-    });
+    }));
     const communities = canonicalCommunities(nodes, assignment);
     const q = modularity(graph, { communities, resolution })!;
     // Strictly greater: among equally good partitions the earliest run wins, so the result is stable.

@@ -8,6 +8,7 @@
  */
 import modularityModule from 'graphology-metrics/graph/modularity.js';
 import { cjsDefault } from './interop.js';
+import { libraryGraph } from './library-ids.js';
 import { OptionError } from '../util/errors.js';
 import type { ComponentGraph } from './types.js';
 
@@ -28,8 +29,9 @@ export function modularity(graph: ComponentGraph, options: ModularityOptions): n
     total += attributes.weight;
   });
   if (total === 0) return null;
-  return graphologyModularity(graph, {
-    getNodeCommunity: (node: string) => communityOf.get(node)!,
+  const lib = libraryGraph(graph);
+  return graphologyModularity(lib.graph, {
+    getNodeCommunity: (node: string) => communityOf.get(lib.realId(node))!,
     getEdgeWeight: 'weight',
     resolution: options.resolution ?? 1,
   });

@@ -9,6 +9,7 @@
 import pagerankModule from 'graphology-metrics/centrality/pagerank.js';
 import { DEFAULTS, withDefaults } from './defaults.js';
 import { cjsDefault } from './interop.js';
+import { libraryGraph, nodeRecord } from './library-ids.js';
 import type { ComponentGraph, NodeValues } from './types.js';
 
 const graphologyPagerank = cjsDefault(pagerankModule);
@@ -21,11 +22,12 @@ export interface PagerankOptions {
 
 export function pagerank(graph: ComponentGraph, options: PagerankOptions = {}): NodeValues {
   const settings = withDefaults(DEFAULTS.pagerank, options);
-  if (graph.order === 0) return {};
-  return graphologyPagerank(graph, {
+  if (graph.order === 0) return nodeRecord();
+  const lib = libraryGraph(graph);
+  return lib.nodeValues(graphologyPagerank(lib.graph, {
     getEdgeWeight: 'weight',
     alpha: settings.alpha,
     maxIterations: settings.maxIterations,
     tolerance: settings.tolerance,
-  });
+  }));
 }

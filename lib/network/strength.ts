@@ -3,6 +3,7 @@
  * (in-strength) or outgoing (out-strength) edges; networkx `G.in_degree(weight=...)` /
  * `G.out_degree(weight=...)`.
  */
+import { nodeRecord } from './library-ids.js';
 import type { ComponentGraph, NodeValues } from './types.js';
 
 export interface StrengthOptions {
@@ -10,7 +11,7 @@ export interface StrengthOptions {
 }
 
 export function strength(graph: ComponentGraph, options: StrengthOptions): NodeValues {
-  const values: NodeValues = {};
+  const values: NodeValues = nodeRecord();
   graph.forEachNode((node) => {
     values[node] = 0;
   });

@@ -108,6 +108,11 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 /** Minimum checkpoints for a series (a change needs a before and an after, plus a noise level). */
 export const MIN_CHECKPOINTS = 3;
 
+/** A cell or column name shortened for a message (a hostile file may hold megabytes in one). */
+function short(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
 /** Parses a series CSV (see the module comment); every problem names the file and the line. */
 export function parseSeriesCsv(text: string, file = '<csv>'): SeriesCsv {
   const records = parseCsv(text, file);
@@ -135,14 +140,18 @@ export function parseSeriesCsv(text: string, file = '<csv>'): SeriesCsv {
     const value = (k: number): number => {
       const raw = fields[k];
       if (raw === '') throw new InputError(file, `line ${line}, column "${header[k]}": empty value (every checkpoint needs every metric; drop or fill the column)`);
-      if (!NUMBER.test(raw)) throw new InputError(file, `line ${line}, column "${header[k]}": "${raw}" is not a number`);
-      return Number(raw);
+      if (!NUMBER.test(raw)) throw new InputError(file, `line ${line}, column "${short(header[k])}": "${short(raw)}" is not a number`);
+      const value = Number(raw);
+      // 1e309 is written like a number but reads as Infinity, which is refused like "Infinity".
+      if (!Number.isFinite(value)) throw new InputError(file, `line ${line}, column "${header[k]}": ${raw} is out of range (beyond ±1.8e308, the largest double)`);
+      return value;
     };
     const step = value(stepColumn);
     const earlier = stepLine.get(step);
     if (earlier !== undefined) throw new InputError(file, `line ${line}: step ${step} already on line ${earlier} (duplicate checkpoint)`);
     stepLine.set(step, line);
-    const metrics: Record<string, number> = {};
+    // No prototype: a column named __proto__ or constructor is a column like any other.
+    const metrics: Record<string, number> = Object.create(null) as Record<string, number>;
     for (const k of metricColumns) metrics[header[k]] = value(k);
     return { step, metrics };
   });

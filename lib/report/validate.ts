@@ -4,7 +4,7 @@
  * NaN / ±Infinity metric values become null (JSON cannot carry them and Vega would drop them
  * silently anyway).
  */
-import { InputError } from '../util/errors.js';
+import { InputError, preview } from '../util/errors.js';
 import type { Finding, FindingsResult } from '../findings/findings.js';
 import type { MetricValue, ReportCheckpoint, ReportData, ReportPhaseChange, ReportPhases } from './types.js';
 
@@ -20,7 +20,7 @@ export function validateReportData(data: ReportData, source = 'report data'): Re
   if (!Array.isArray(nodes) || nodes.length === 0) fail('nodes must be a non-empty array of node ids');
   const nodeSet = new Set<string>();
   for (const id of nodes) {
-    if (typeof id !== 'string' || id === '') fail(`nodes: every id must be a non-empty string, got ${JSON.stringify(id)}`);
+    if (typeof id !== 'string' || id === '') fail(`nodes: every id must be a non-empty string, got ${preview(id)}`);
     if (nodeSet.has(id)) fail(`nodes: duplicate id ${id}`);
     nodeSet.add(id);
   }
@@ -99,7 +99,7 @@ export function validateReportData(data: ReportData, source = 'report data'): Re
       const table = data.roles[kind];
       if (table === null || typeof table !== 'object') fail(`roles.${kind} must map steps to ranked node ids`);
       for (const [step, ranked] of Object.entries(table)) {
-        if (!Number.isFinite(Number(step))) fail(`roles.${kind}: key ${JSON.stringify(step)} is not a step`);
+        if (!Number.isFinite(Number(step))) fail(`roles.${kind}: key ${preview(step)} is not a step`);
         if (!Array.isArray(ranked)) fail(`roles.${kind}[${step}] must be an array of node ids`);
         for (const id of ranked) if (!nodeSet.has(id)) fail(`roles.${kind}[${step}]: unknown node ${id}`);
       }
@@ -165,14 +165,14 @@ function cleanFindings(f: FindingsResult, fail: (problem: string) => never): Fin
     const c = f[key] as unknown;
     if (!isObject(c)) fail(`${where} must be an object { claim, statistic, value, interval, p, verdict, sentence }`);
     for (const field of ['claim', 'statistic', 'sentence'] as const) if (typeof c[field] !== 'string') fail(`${where}.${field} must be a string`);
-    if (!isNumberOrNull(c.value)) fail(`${where}.value must be a number or null, got ${JSON.stringify(c.value)}`);
-    if (!isNumberOrNull(c.p)) fail(`${where}.p must be a number or null, got ${JSON.stringify(c.p)}`);
+    if (!isNumberOrNull(c.value)) fail(`${where}.value must be a number or null, got ${preview(c.value)}`);
+    if (!isNumberOrNull(c.p)) fail(`${where}.p must be a number or null, got ${preview(c.p)}`);
     if (typeof c.p === 'number' && Number.isFinite(c.p) && (c.p < 0 || c.p > 1)) fail(`${where}.p must lie in [0, 1], got ${c.p}`);
     const interval = c.interval;
     if (interval !== null && (!Array.isArray(interval) || interval.length !== 2 || !interval.every(isFiniteNumber) || interval[0] > interval[1])) {
-      fail(`${where}.interval must be null or [lo, hi] with finite lo <= hi, got ${JSON.stringify(interval)}`);
+      fail(`${where}.interval must be null or [lo, hi] with finite lo <= hi, got ${preview(interval)}`);
     }
-    if (!(VERDICTS as readonly unknown[]).includes(c.verdict)) fail(`${where}.verdict must be one of ${VERDICTS.map((v) => `'${v}'`).join(', ')}, got ${JSON.stringify(c.verdict)}`);
+    if (!(VERDICTS as readonly unknown[]).includes(c.verdict)) fail(`${where}.verdict must be one of ${VERDICTS.map((v) => `'${v}'`).join(', ')}, got ${preview(c.verdict)}`);
     const finding = c as unknown as Finding;
     claims[key] = { ...finding, value: finiteOrNull(finding.value), p: finiteOrNull(finding.p) };
   }
@@ -242,7 +242,7 @@ function cleanRecord(
   for (const [key, value] of Object.entries(record)) {
     if (value === null || value === undefined) out[key] = null;
     else if (typeof value === 'number') out[key] = Number.isFinite(value) ? value : null;
-    else fail(`${where}.${key} must be a number or null, got ${JSON.stringify(value)}`);
+    else fail(`${where}.${key} must be a number or null, got ${preview(value)}`);
   }
   return out;
 }

@@ -9,6 +9,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { configToHF } from '../model/config.js';
+import { ensureFolderSync } from '../util/files.js';
 import { serializeSafetensors } from '../model/safetensors.js';
 import type { NeoXConfig, StateDict } from '../model/types.js';
 
@@ -21,7 +22,7 @@ export async function writeCheckpoint(root: string, step: number, config: NeoXCo
   const finalDir = path.join(root, checkpointName(step));
   const tmpDir = path.join(root, `.${checkpointName(step)}.tmp-${process.pid}`);
   await fs.rm(tmpDir, { recursive: true, force: true });
-  await fs.mkdir(tmpDir, { recursive: true });
+  ensureFolderSync(tmpDir);
   const hf = configToHF(config, { torch_dtype: dtype === 'F16' ? 'float16' : 'float32' });
   await writeSynced(path.join(tmpDir, 'config.json'), JSON.stringify(hf, null, 2) + '\n');
   await writeSynced(path.join(tmpDir, 'model.safetensors'), serializeSafetensors(stateDict, dtype));

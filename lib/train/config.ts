@@ -5,7 +5,7 @@
  * never silently trains the default.
  */
 import { canonicalJson, sha256Hex } from '../util/hash.js';
-import { InputError } from '../util/errors.js';
+import { InputError, preview } from '../util/errors.js';
 import { readJsonFile } from '../util/files.js';
 import { parseConfig } from '../model/config.js';
 import type { NeoXConfig } from '../model/types.js';
@@ -189,7 +189,7 @@ export function resolveTrainConfig(overrides: unknown = {}, source = 'train conf
       const kind = (kinds as Record<string, Kind>)[key];
       if (!kind) fail(`unknown key "${section}.${key}" (known: ${Object.keys(kinds).join(', ')})`);
       const problem = checkValue(kind, v);
-      if (problem) fail(`"${section}.${key}" ${problem}, got ${JSON.stringify(v)}`);
+      if (problem) fail(`"${section}.${key}" ${problem}, got ${preview(v)}`);
       target[key] = v;
     }
   }
@@ -197,7 +197,7 @@ export function resolveTrainConfig(overrides: unknown = {}, source = 'train conf
     const v = raw[key];
     if (v === undefined) continue;
     const problem = checkValue(kind, v);
-    if (problem) fail(`"${key}" ${problem}, got ${JSON.stringify(v)}`);
+    if (problem) fail(`"${key}" ${problem}, got ${preview(v)}`);
     out[key] = v;
   }
   const config = out as unknown as TrainConfig;

@@ -11,10 +11,10 @@
  * other settings is refused (pass `overwrite`), never silently replaced. An unfinished run (a
  * crash) is restarted from step 0: training is deterministic, so the result is the same.
  */
-import { existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
+import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OptionError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/files.js';
+import { checkOutputFolder, ensureFolderSync, writeFileAtomic } from '../util/files.js';
 import { Progress } from '../util/progress.js';
 import { initBackend } from '../model/backend.js';
 import { resolveTrainConfig, settingsHash } from './config.js';
@@ -39,6 +39,8 @@ export interface TrainOptions {
   overwrite?: boolean;
   /** Called after every update (e.g. for a custom progress display). */
   onStep?: (info: { step: number; loss: number; lr: number }) => void;
+  /** The option that named the output folder, for messages (default --out; the experiment's --train-dir). */
+  outOption?: string;
 }
 
 /** What `train-done.json` holds. */
@@ -68,7 +70,7 @@ export interface TrainResult {
 /** Train (or reuse) the run described by `options.config` in `dir`. */
 export async function ensureTrained(dir: string, options: TrainOptions = {}): Promise<TrainResult> {
   const config = resolveTrainConfig(options.config ?? {}, 'train options');
-  checkOutputFolder(dir);
+  checkTrainFolder(dir, options.outOption ?? '--out');
   const existing = readFinishedRun(dir);
   if (existing) {
     if (existing.settingsHash === settingsHash(config)) {
@@ -76,7 +78,7 @@ export async function ensureTrained(dir: string, options: TrainOptions = {}): Pr
       if (complete) return { dir, checkpoints: existing.checkpoints.map((c) => path.resolve(dir, c)), summary: existing, reused: true };
       // Same settings, checkpoints lost: retrain (deterministic, so the same run comes back).
     } else if (!options.overwrite) {
-      throw new OptionError('--out', `${dir} holds a finished training run with other settings; choose another folder or pass --overwrite`);
+      throw new OptionError(options.outOption ?? '--out', `${dir} holds a finished training run with other settings; choose another folder or pass --overwrite`);
     }
   }
   return trainTinyModel(dir, { ...options, config });
@@ -85,9 +87,9 @@ export async function ensureTrained(dir: string, options: TrainOptions = {}): Pr
 /** Train from scratch into `dir`, always (see ensureTrained for reuse). */
 export async function trainTinyModel(dir: string, options: TrainOptions = {}): Promise<TrainResult> {
   const config = resolveTrainConfig(options.config ?? {}, 'train options');
-  checkOutputFolder(dir);
+  checkTrainFolder(dir, options.outOption ?? '--out');
   const backend = await initBackend({ backend: options.backend, quiet: options.quiet });
-  await fs.mkdir(dir, { recursive: true });
+  ensureFolderSync(dir);
   await clearRun(dir);
   await writeFileAtomic(path.join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
 
@@ -137,9 +139,18 @@ export async function trainTinyModel(dir: string, options: TrainOptions = {}): P
   return { dir, checkpoints: checkpoints.map((c) => path.resolve(dir, c)), summary, reused: false };
 }
 
-/** The output must be a folder (or not exist yet): refuse a file before anything is written. */
-function checkOutputFolder(dir: string): void {
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new OptionError('--out', `${dir} is a file, expected a folder (or a name to create)`);
+/**
+ * The output must be a folder (or not exist yet), its files writable (checkOutputFolder), and not
+ * hold checkpoint folders of something else: a run replaces the step<N>/ folders it finds, which
+ * is only right when they are its own (a train-config.json or train-done.json says so).
+ */
+export function checkTrainFolder(dir: string, option = '--out'): void {
+  checkOutputFolder(dir, option, [CONFIG_FILE, LOG_FILE, DONE_FILE]);
+  if (!existsSync(dir) || existsSync(path.join(dir, CONFIG_FILE)) || existsSync(path.join(dir, DONE_FILE))) return;
+  const foreign = readdirSync(dir).filter((name) => /^step\d+$/.test(name));
+  if (foreign.length > 0) {
+    throw new OptionError(option, `${dir} holds checkpoint folders (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}) that no cntlens training wrote; a training run would replace them: choose another folder`);
+  }
 }
 
 /** The finished run recorded in `dir`, or null (none, unreadable, or another format). */

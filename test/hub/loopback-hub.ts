@@ -10,6 +10,9 @@
  *   GET /api/models/{repo}/refs          {branches: [{name, ref, targetCommit}], tags: [], converts: []}
  *   GET /api/models/{repo}/tree/{rev}    [{type, path, size, oid, lfs?}]
  * Faults, per file path: drop the connection mid-transfer, corrupt the body, answer an HTTP status.
+ * Hostile behaviours: a file listing whose Link: rel="next" points at itself, a body dripping one
+ * byte at a time, a file announced far larger than it is, a branch list that never ends, a git
+ * file whose content is not its ETag's blob.
  * Binds 127.0.0.1 only; bounded (request count, connections, timeouts); `close()` ends both servers.
  */
 import { createHash } from 'node:crypto';
@@ -36,7 +39,17 @@ export type Fault =
   /** Flip a byte in the middle of every transfer of the file. */
   | { kind: 'corrupt'; path: string; revision?: string }
   /** Answer resolve requests for the file with this status, `times` times. */
-  | { kind: 'status'; path: string; status: number; times: number };
+  | { kind: 'status'; path: string; status: number; times: number }
+  /** The tree listing answers with `Link: <its own URL>; rel="next"`, forever. */
+  | { kind: 'link-loop' }
+  /** Send the file's body one byte every `intervalMs`. */
+  | { kind: 'drip'; path: string; intervalMs: number }
+  /** Announce the file as `size` bytes (X-Linked-Size, Content-Length of HEAD) whatever it holds. */
+  | { kind: 'announce'; path: string; size: number }
+  /** The branch list streams `{"branches":[{"name":"stepN"},…` without end (until the client hangs up). */
+  | { kind: 'endless-refs' }
+  /** Serve other bytes for a (git) file than those its ETag names, same length. */
+  | { kind: 'tamper'; path: string };
 
 export interface LoopbackHubOptions {
   repo: string;
@@ -104,6 +117,7 @@ export async function startLoopbackHub(opts: LoopbackHubOptions): Promise<Loopba
   const requests: RequestRecord[] = [];
   const maxRequests = opts.maxRequests ?? 500;
   let cdnBase = '';
+  let hubBase = '';
 
   const findRevision = (rev: string): ServedRevision | undefined => revisions.find((r) => r.name === rev || r.commit === rev);
 
@@ -133,6 +147,7 @@ export async function startLoopbackHub(opts: LoopbackHubOptions): Promise<Loopba
       return json(401, { error: 'Invalid credentials' }, { 'x-error-code': 'RepoNotFound', 'x-error-message': 'Repository not found' });
     }
     const api = `/api/models/${opts.repo}/`;
+    if (url === `${api}refs` && faults.some((f) => f.kind === 'endless-refs')) return endlessRefs();
     if (url === `${api}refs`) {
       return json(200, { branches: revisions.map((r) => ({ name: r.name, ref: `refs/heads/${r.name}`, targetCommit: r.commit })), tags: [], converts: [] });
     }
@@ -146,6 +161,7 @@ export async function startLoopbackHub(opts: LoopbackHubOptions): Promise<Loopba
         oid: f.lfs ? gitBlobSha1(Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${f.etag}\nsize ${f.data.length}\n`)) : f.etag,
         ...(f.lfs ? { lfs: { oid: f.etag, size: f.data.length, pointerSize: 130 } } : {}),
       }));
+      if (faults.some((f) => f.kind === 'link-loop')) return json(200, entries, { link: `<${hubBase}${req.url}>; rel="next"` });
       return json(200, entries);
     }
     const resolvePrefix = `/${opts.repo}/resolve/`;
@@ -164,18 +180,38 @@ export async function startLoopbackHub(opts: LoopbackHubOptions): Promise<Loopba
     }
     const file = rev.files.get(filePath);
     if (!file) return json(404, { error: 'Entry not found' }, { 'x-error-code': 'EntryNotFound', 'x-repo-commit': rev.commit });
-    const common = { 'x-repo-commit': rev.commit };
+    const common: Record<string, string> = { 'x-repo-commit': rev.commit };
+    const announced = faults.find((f): f is Extract<Fault, { kind: 'announce' }> => f.kind === 'announce' && f.path === filePath);
     if (file.lfs) {
       const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${file.etag}\nsize ${file.data.length}\n`;
       return send(302, {
         ...common,
         location: `${cdnBase}/cdn/${file.etag}`,
         'x-linked-etag': `"${file.etag}"`,
-        'x-linked-size': String(file.data.length),
+        'x-linked-size': String(announced?.size ?? file.data.length),
         etag: `"${gitBlobSha1(Buffer.from(pointer))}"`,
       });
     }
+    if (announced && req.method === 'HEAD') {
+      record.status = 200;
+      res.writeHead(200, { ...common, etag: `"${file.etag}"`, 'content-length': announced.size });
+      res.end();
+      return;
+    }
     return serveBytes(file, rev, common);
+
+    function endlessRefs(): void {
+      record.status = 200;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"branches":[');
+      const chunk = Buffer.from('{"name":"step0","ref":"refs/heads/step0"},'.repeat(4096));
+      const pump = (): void => {
+        while (!res.destroyed && res.write(chunk)) { /* until the socket is full */ }
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      res.on('close', () => res.removeAllListeners('drain'));
+      pump();
+    }
 
     function serveCdn(sha: string): void {
       const hit = byLfsSha.get(sha);
@@ -184,12 +220,13 @@ export async function startLoopbackHub(opts: LoopbackHubOptions): Promise<Loopba
     }
 
     function serveBytes(file: ServedFile, rev: ServedRevision, extra: Record<string, string>): void {
-      const applies = (f: Fault): boolean => f.path === file.path && (!('revision' in f) || f.revision === undefined || f.revision === rev.name);
+      const applies = (f: Fault): boolean => 'path' in f && f.path === file.path && (!('revision' in f) || f.revision === undefined || f.revision === rev.name);
       let data = file.data;
       if (faults.some((f) => f.kind === 'corrupt' && applies(f))) {
         data = Buffer.from(data);
         data[data.length >> 1] ^= 0xff;
       }
+      if (faults.some((f) => f.kind === 'tamper' && f.path === file.path)) data = Buffer.from(data.toString('latin1').replace(/[0-9]/g, '7'), 'latin1');
       const headers: Record<string, string | number> = { ...extra, etag: `"${file.etag}"`, 'accept-ranges': 'bytes', 'content-type': 'application/octet-stream' };
       let start = 0;
       let end = data.length - 1;
@@ -203,6 +240,23 @@ export async function startLoopbackHub(opts: LoopbackHubOptions): Promise<Loopba
         headers['content-range'] = `bytes ${start}-${end}/${data.length}`;
       }
       const body = data.subarray(start, end + 1);
+      const drip = faults.find((f): f is Extract<Fault, { kind: 'drip' }> => f.kind === 'drip' && f.path === file.path);
+      if (drip && req.method !== 'HEAD') {
+        record.status = status;
+        res.writeHead(status, { ...headers, 'content-length': body.length });
+        let at = 0;
+        const tick = setInterval(() => {
+          if (res.destroyed || at >= body.length) {
+            clearInterval(tick);
+            if (!res.destroyed) res.end();
+            return;
+          }
+          res.write(body.subarray(at, at + 1));
+          at++;
+        }, drip.intervalMs);
+        res.on('close', () => clearInterval(tick));
+        return;
+      }
       const drop = faults.find((f): f is Extract<Fault, { kind: 'disconnect' }> => f.kind === 'disconnect' && applies(f) && f.times > 0);
       if (drop && req.method !== 'HEAD') {
         drop.times--;
@@ -217,6 +271,7 @@ export async function startLoopbackHub(opts: LoopbackHubOptions): Promise<Loopba
   const hubServer = await listenLocal(handler('hub'));
   const cdnServer = await listenLocal(handler('cdn'));
   cdnBase = baseUrl(cdnServer);
+  hubBase = baseUrl(hubServer);
   return {
     url: baseUrl(hubServer),
     cdnUrl: cdnBase,

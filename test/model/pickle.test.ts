@@ -242,7 +242,7 @@ describe('pickle: reading pytorch_model.bin archives', () => {
     const missing = write('missing.bin', torchBin(stateDictPickle(tensors.slice(0, 1)), {}));
     expect(() => readPytorchBin(missing)).to.throw(InputError, /storage "0" has no entry archive\/data\/0/);
     const short = write('short.bin', torchBin(stateDictPickle(tensors.slice(0, 1)), { '0': new Uint8Array(3) }));
-    expect(() => readPytorchBin(short)).to.throw(InputError, /archive\/data\/0 has 3 bytes, expected 1 × 4/);
+    expect(() => readPytorchBin(short)).to.throw(InputError, /archive\/data\/0 declares 3 bytes, expected 1 × 4/);
     const outside = write('outside.bin', torchBin(stateDictPickle([{ ...tensors[0], offset: 1 }]), { '0': f32Bytes([7]) }));
     expect(() => readPytorchBin(outside)).to.throw(InputError, /tensor "w": tensor view .* reaches element 1 of a storage of 1/);
   });

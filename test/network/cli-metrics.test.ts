@@ -7,7 +7,7 @@ import path from 'node:path';
 import { DirectedGraph } from 'graphology';
 import { parse as parseGexf } from 'graphology-gexf';
 import { command } from '../../lib/cli/commands/metrics.js';
-import { InputError } from '../../lib/util/errors.js';
+import { OptionError } from '../../lib/util/errors.js';
 import { expectClose, graphFixturePath, INFLUENCE_FIXTURE, loadGraphFixture, REPO_ROOT } from './helpers.js';
 import { CLI_ARGS } from '../cli/bin.js';
 
@@ -159,8 +159,9 @@ describe('cntlens metrics (CLI)', function () {
       } catch (err) {
         error = err;
       }
-      expect(error, flag).to.be.instanceOf(InputError);
-      expect((error as Error).message, flag).to.match(new RegExp(`^${target}: cannot write`));
+      // Refused before any work (the output-path policy), naming the option, the path and why.
+      expect(error, flag).to.be.instanceOf(OptionError);
+      expect((error as Error).message, flag).to.equal(`${flag}: ${target} cannot be written: ${blocker} is a file, not a folder`);
     }
   });
 

@@ -13,7 +13,10 @@ const usage = `Usage: cntlens fetch --model ORG/NAME [options]
 Downloads revisions of a model from the Hugging Face hub into the standard Hugging Face cache
 (models--ORG--NAME/blobs, snapshots/<commit>, refs/<revision>), the same files the Python tools
 use, so \`cntlens experiment --checkpoints hf:ORG/NAME\` finds them. What is cached is skipped,
-interrupted downloads resume, LFS files are checked against the sha256 the hub reports.
+interrupted downloads resume, LFS files are checked against the sha256 the hub reports and the
+others against their git blob id. Free disk space is checked against the announced size before
+a download starts; a transfer slower than 1 KiB/s over a minute is aborted and retried; answers
+of the hub API are read up to 64 MiB, a file listing up to 1,000 pages, never a page twice.
 
 Options:
   --model ORG/NAME     repository, e.g. EleutherAI/pythia-14m-deduped (required)

@@ -2,7 +2,7 @@
  * `cntlens forward`: run a GPT-NeoX checkpoint on token ids and write the logits, optionally with
  * components zero-ablated by name.
  */
-import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../main.js';
 import { parseAblationNames } from '../../model/ablation-names.js';
@@ -11,7 +11,10 @@ import { loadCheckpoint } from '../../model/checkpoint.js';
 import { checkTokens, NeoXModel } from '../../model/neox.js';
 import { paramsFromStateDict, validateStateDict } from '../../model/params.js';
 import { InputError, OptionError } from '../../util/errors.js';
-import { readJsonFile, writeFileAtomic } from '../../util/files.js';
+import { checkOutputFile, formatBytes, readJsonFile, writeFileAtomicWith } from '../../util/files.js';
+import { freeDiskBytes, refuse } from '../../util/resources.js';
+import { forwardBytesPerRow, tensorLimit } from '../../ablation/resources.js';
+import type { NeoXConfig } from '../../model/types.js';
 
 const usage = `Usage: cntlens forward --model DIR --tokens FILE.json [--ablate NAMES] [--out FILE.json] [--backend B]
 
@@ -50,9 +53,7 @@ export const command: Command = {
     if (!values.model) throw new OptionError('--model', 'required: a checkpoint folder (config.json and weights)');
     if (!values.tokens) throw new OptionError('--tokens', 'required: a JSON file {"tokens": [[id, …], …]}');
     requestedBackend(values.backend); // refuse an unknown backend name before any work
-    if (values.out !== undefined && existsSync(values.out) && statSync(values.out).isDirectory()) {
-      throw new OptionError('--out', `${values.out} is a folder, expected a file name`);
-    }
+    if (values.out !== undefined) checkOutputFile(values.out, '--out');
 
     // Everything the user gave is checked before TensorFlow.js starts.
     const { config, stateDict } = await loadCheckpoint(values.model);
@@ -61,21 +62,64 @@ export const command: Command = {
     const patches = values.ablate !== undefined ? parseAblationNames(values.ablate, config, '--ablate') : [];
 
     await initBackend({ backend: values.backend });
+    const rowsPerPass = forwardPlan(config, tokens, values.tokens, values.out);
     const model = new NeoXModel(config, paramsFromStateDict(config, stateDict, values.model));
-    let json: string;
     try {
-      const { logits, cache } = model.run(tokens, { patches });
-      for (const t of cache.values()) t.dispose();
-      json = logitsJson(logits!.dataSync() as Float32Array, logits!.shape);
-      logits!.dispose();
+      const produce = async (write: (chunk: string) => Promise<void>): Promise<void> => {
+        // Rows are independent: a large request runs in passes of rowsPerPass rows, each written
+        // as it is done, so neither the tensors nor the text grow with the number of rows.
+        for (let start = 0; start < tokens.length; start += rowsPerPass) {
+          const rows = tokens.slice(start, start + rowsPerPass);
+          const { logits, cache } = model.run(rows, { patches });
+          for (const t of cache.values()) t.dispose();
+          const body = logitsRows(logits!.dataSync() as Float32Array, logits!.shape);
+          logits!.dispose();
+          await write(`${start === 0 ? '{"logits":[' : ',\n'}${body}${start + rowsPerPass >= tokens.length ? ']}\n' : ''}`);
+        }
+      };
+      if (values.out !== undefined) await writeFileAtomicWith(values.out, produce);
+      else await produce(writeStdout);
     } finally {
       model.dispose();
     }
-    if (values.out !== undefined) await writeFileAtomic(values.out, json);
-    else process.stdout.write(json);
     return 0;
   },
 };
+
+/** Most rows one forward pass may take: the tensors of a pass stay within this (and the tensor limit). */
+const FORWARD_PASS_BUDGET = 512 * 2 ** 20;
+
+/**
+ * Rows per forward pass for this request (lib/ablation/resources.ts forwardBytesPerRow), refusing
+ * one whose single row does not fit the tensor memory, or whose logits as text would not fit the
+ * free space where --out goes.
+ */
+function forwardPlan(config: NeoXConfig, tokens: number[][], tokensFile: string, out: string | undefined): number {
+  const seqLen = tokens[0].length;
+  const limit = tensorLimit();
+  const perRow = forwardBytesPerRow(config, seqLen);
+  if (perRow > limit.bytes) {
+    refuse(`one row of ${seqLen} tokens needs about ${formatBytes(perRow)} of tensors in a forward pass, more than the ${formatBytes(limit.bytes)} cntlens may use (${limit.source}); shorten the rows`, { file: tokensFile });
+  }
+  if (out !== undefined) {
+    const text = tokens.length * seqLen * config.vocabSize * LOGIT_TEXT_BYTES;
+    const free = freeDiskBytes(path.dirname(path.resolve(out)));
+    if (free !== null && text > free) {
+      refuse(`${tokens.length} rows of ${seqLen} tokens make about ${formatBytes(text)} of logits as JSON, more than the ${formatBytes(free)} free where --out goes`, { option: '--out' });
+    }
+  }
+  return Math.max(1, Math.floor(Math.min(FORWARD_PASS_BUDGET, limit.bytes) / perRow));
+}
+
+/** Bytes of JSON text per logit, about (a float32 in shortest form and a comma). */
+const LOGIT_TEXT_BYTES = 12;
+
+/** Write to stdout, waiting when the pipe is full (so a large output is not buffered whole). */
+function writeStdout(chunk: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(chunk, (err) => (err ? reject(err) : resolve()));
+  });
+}
 
 function readTokensFile(file: string, config: Parameters<typeof checkTokens>[1]): number[][] {
   const raw = readJsonFile(file);
@@ -90,6 +134,11 @@ function readTokensFile(file: string, config: Parameters<typeof checkTokens>[1])
 
 /** {"logits": [batch][seq][vocab]} with each float32 in its shortest round-trip decimal form. */
 export function logitsJson(data: Float32Array, shape: number[]): string {
+  return `{"logits":[${logitsRows(data, shape)}]}\n`;
+}
+
+/** The rows of logitsJson, `[…],\n[…]` (no brackets around them). */
+export function logitsRows(data: Float32Array, shape: number[]): string {
   const [b, p, v] = shape;
   const batches: string[] = [];
   for (let i = 0; i < b; i++) {
@@ -102,7 +151,7 @@ export function logitsJson(data: Float32Array, shape: number[]): string {
     }
     batches.push(`[${rows.join(',')}]`);
   }
-  return `{"logits":[${batches.join(',\n')}]}\n`;
+  return batches.join(',\n');
 }
 
 /** Shortest decimal that reads back (as float32) to exactly x; null for non-finite values. */

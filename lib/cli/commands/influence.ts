@@ -7,12 +7,14 @@ import type { Command } from '../main.js';
 import { initBackend } from '../../model/backend.js';
 import { NeoXModel } from '../../model/neox.js';
 import { OptionError } from '../../util/errors.js';
+import { checkOutputFile } from '../../util/files.js';
 import { Progress } from '../../util/progress.js';
 import { ablationNames, getAblation } from '../../ablation/registry.js';
 import { MEASURES, parseMeasure } from '../../ablation/measures.js';
 import { parsePositions } from '../../ablation/positions.js';
 import { loadAblationPlugin } from '../../ablation/plugins.js';
-import { requestPrompts, writeInfluenceJson } from '../../ablation/influence.js';
+import { checkInfluenceRequest, requestPrompts, writeInfluenceJson } from '../../ablation/influence.js';
+import { readCheckpointConfig } from '../../model/checkpoint.js';
 import { influenceSweep } from '../../ablation/sweep.js';
 import { naiveInfluenceSweep } from '../../ablation/naive.js';
 import { INDUCTION_DEFAULTS, type InductionTaskOptions } from '../../ablation/tasks.js';
@@ -67,6 +69,7 @@ function integer(value: string | undefined, option: string, min: number): number
   if (value === undefined) return undefined;
   if (!/^-?\d+$/.test(value.trim())) throw new OptionError(option, `expected an integer, got "${value}"`);
   const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new OptionError(option, `${value} is too large`);
   if (n < min) throw new OptionError(option, `must be at least ${min}, got ${n}`);
   return n;
 }
@@ -116,6 +119,7 @@ export const command: Command = {
     // Everything that needs no model is checked first, so a typo fails fast.
     if (!values.model) throw new OptionError('--model', 'required (a checkpoint folder)');
     if (!values.out) throw new OptionError('--out', 'required (the result JSON file)');
+    checkOutputFile(values.out, '--out');
     const taskOptions = ['n-prompts', 'half-len', 'token-range', 'bos'] as const;
     if (values.prompts !== undefined) {
       if (values.task !== undefined) throw new OptionError('--task', 'give either --prompts FILE or --task, not both');
@@ -147,9 +151,12 @@ export const command: Command = {
     };
 
     const backend = await initBackend({ backend: values.backend, quiet: values.quiet });
+    // The size of the request, from config.json alone: refused before the weights are read.
+    const request = values.prompts !== undefined ? { prompts: values.prompts } : { task };
+    checkInfluenceRequest(request, readCheckpointConfig(values.model), { resamples, option: '--bootstrap' });
     const model = await NeoXModel.load(values.model);
     try {
-      const { prompts, source } = requestPrompts(values.prompts !== undefined ? { prompts: values.prompts } : { task }, model);
+      const { prompts, source } = requestPrompts(request, model);
       const progress = new Progress({ label: 'influence', total: model.config.numLayers * (model.config.numHeads + 1), unit: 'abl', quiet: values.quiet });
       let reported = 0;
       const options: InfluenceOptions = {

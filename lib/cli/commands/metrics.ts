@@ -11,7 +11,7 @@ import { readEdgeListGraph, readInfluenceGraph } from '../../network/read.js';
 import type { BuildOptions } from '../../network/build.js';
 import type { DistanceKind, NegativePolicy, Normalization, PruneSpec } from '../../network/types.js';
 import { InputError, OptionError } from '../../util/errors.js';
-import { describeFsError, writeFileAtomic } from '../../util/files.js';
+import { checkOutputFiles, describeFsError, writeFileAtomic } from '../../util/files.js';
 
 const usage = `Usage: cntlens metrics (--graph G.json | --influence I.json) [options]
 
@@ -80,6 +80,8 @@ export const command: Command = {
     }
     const exports = values.export ?? [];
     for (const file of exports) exportFormatOf(file); // refuse a bad extension before any work
+    // Every output path before any work, so that a bad one does not leave the others written.
+    checkOutputFiles([...exports.map((file) => ({ file, option: '--export' })), ...(values.out !== undefined ? [{ file: values.out, option: '--out' }] : [])]);
 
     const build: BuildOptions = {
       logits: values['drop-logits'] ? 'drop' : 'keep',

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { OptionError } from '../../util/errors.js';
-import { writeFileAtomic } from '../../util/files.js';
+import { checkOutputFile, writeFileAtomic } from '../../util/files.js';
 import { analyzeSeries } from '../../phases/analyze.js';
 import { DEFAULT_MIN_SIZE, DEFAULT_MODEL } from '../../phases/changepoints.js';
 import { SEGMENT_MODELS, type SegmentModel } from '../../phases/costs.js';
@@ -112,6 +112,7 @@ export const command: Command = {
     const penalty = parsePenalty(values.penalty);
     const minSize = parseMinSize(values['min-size']);
     const warmup = parseWarmup(values.warmup);
+    checkOutputFile(values.out, '--out');
     const csv = readSeriesCsv(values.series);
     let metrics: string[] | undefined;
     if (values.metrics !== undefined) {
