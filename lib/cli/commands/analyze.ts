@@ -15,9 +15,10 @@ const usage = `Usage: cntlens analyze --influence DIR --out RESULTS [--config FI
 The series stage of \`cntlens experiment\` alone, on a folder of influence files (as
 \`cntlens influence\` writes them, or an experiment's RESULTS/influence/), one per checkpoint: per
 file the influence graph, its network metrics and the behaviour metrics (and, when the files hold
-per-prompt values, the prompt-bootstrap replicates), then learning phases, roles, communities and
-the report. No checkpoint is loaded and no sweep is run: re-analyse with other settings, or
-analyse a synthetic influence series.
+per-prompt values, the prompt-bootstrap replicates), then learning phases, roles, communities, the
+findings (the study's claims as tested statistics, docs/findings.md) and the report. No
+checkpoint is loaded and no sweep is run: re-analyse with other settings, or analyse a synthetic
+influence series.
 
 DIR: every *.json in it is one checkpoint; its step is "settings.step" of the file, else N of a
 step<N>.json name. The files must have the same nodes, and at least 3 distinct steps.
@@ -29,8 +30,8 @@ anything is written.
 Options:
   --influence DIR       the folder of influence files (required)
   --out RESULTS         the results folder (required; not an experiment's own results folder)
-  --config FILE.json    an experiment config: its graph, phases and report sections apply
-                        (the others are checked but do not matter here)
+  --config FILE.json    an experiment config: its graph, phases, findings and report sections
+                        apply (the others are checked but do not matter here)
   --phase-model M       phases as regimes with their own line per metric (linear, default) or
                         their own level (constant)
   --warmup N|auto       learning-rate warm-up steps left out of the phase search (default auto,
