@@ -82,6 +82,32 @@ export function penaltyFormula(model: SegmentModel): string {
     `c = v(v-1)/((v-2)(v-4)) with v = max(n-${k}, 5); n checkpoints, d metrics`;
 }
 
+/**
+ * Keep only the shared candidates some search still uses (peltMany), renumbering the searches'
+ * lists; returns the new count.
+ */
+function compactShared(starts: Int32Array, row: Int32Array, count: number, members: Int32Array[], memberCount: Int32Array, used: Uint8Array, remap: Int32Array): number {
+  used.fill(0, 0, count);
+  members.forEach((mine, p) => {
+    for (let j = 0; j < memberCount[p]; j++) used[mine[j]] = 1;
+  });
+  let kept = 0;
+  for (let i = 0; i < count; i++) {
+    if (!used[i]) continue;
+    remap[i] = kept;
+    starts[kept] = starts[i];
+    row[kept] = row[i];
+    kept++;
+  }
+  members.forEach((mine, p) => {
+    for (let j = 0; j < memberCount[p]; j++) mine[j] = remap[mine[j]];
+  });
+  return kept;
+}
+
+/** Ends per block of costs in PELT (see there). */
+const PELT_BLOCK = 16;
+
 /** The search's input: raw rows (the constant model's cost is built on them) or a ready cost. */
 type SearchInput = readonly (readonly number[])[] | SegmentCost;
 
@@ -101,49 +127,125 @@ function toCost(input: SearchInput, who: string): SegmentCost {
  */
 export function pelt(input: SearchInput, penalty: number, minSize = DEFAULT_MIN_SIZE): number[] {
   checkSearchArgs(penalty, minSize);
-  const cost = toCost(input, 'pelt');
+  return peltMany(toCost(input, 'pelt'), [penalty], minSize)[0];
+}
+
+/**
+ * PELT for several penalties on one cost, in one pass: for each penalty exactly `pelt`'s search
+ * (its own optimum, candidates and pruning), with each segment cost computed once for all of them.
+ * A penalty sweep (confidence.ts) asks the same cost for many penalties; in a long stretch without
+ * change every search keeps thousands of candidates (see below), and sharing their costs is most
+ * of the work.
+ */
+export function peltMany(cost: SegmentCost, penalties: readonly number[], minSize = DEFAULT_MIN_SIZE): number[][] {
+  for (const penalty of penalties) checkSearchArgs(penalty, minSize);
   const n = cost.n;
-  if (n < 2 * minSize) return [];
-  // best[t]: minimal penalised cost of rows [0, t) cut into admissible segments, with the
-  // convention best[0] = −β so that every segment, the first included, pays β once.
-  const best = new Float64Array(n + 1).fill(Infinity);
-  const lastStart = new Int32Array(n + 1).fill(-1);
-  best[0] = -penalty;
-  // Candidate last boundaries. A candidate s pruned at time t is dominated by t only for ends
-  // T ≥ t + minSize (a segment [t, T) must be admissible), so it stays usable until then.
-  let candidates: { s: number; prunedAt: number }[] = [];
+  const P = penalties.length;
+  if (n < 2 * minSize || P === 0) return penalties.map(() => []);
+  // best[p][t]: minimal penalised cost of rows [0, t) cut into admissible segments, with the
+  // convention best[p][0] = −β so that every segment, the first included, pays β once.
+  const best = penalties.map((penalty) => {
+    const b = new Float64Array(n + 1).fill(Infinity);
+    b[0] = -penalty;
+    return b;
+  });
+  const lastStart = penalties.map(() => new Int32Array(n + 1).fill(-1));
+  // Candidate last boundaries, in ascending order: starts[i], with prunedAt[p][i] (Infinity while
+  // not pruned) for each penalty. A candidate s pruned at time t is dominated by t only for ends
+  // T ≥ t + minSize (a segment [t, T) must be admissible), so it stays usable until then; it
+  // leaves the shared list once no penalty can use it. Which starts become candidates does not
+  // depend on the penalty (0, and every reachable end t ≥ minSize).
+  //
+  // Speed, with the same numbers: PELT prunes a candidate only once a change after it is part of
+  // the optimum, so a long stretch without change keeps thousands of candidates and the search
+  // turns quadratic there (Killick et al.: linear expected time needs changes throughout). The
+  // costs are computed for PELT_BLOCK ends at a time (SegmentCost.costsBlock), so each
+  // candidate's prefix sums are read once per block rather than once per step, into typed arrays
+  // reused from step to step. The arithmetic of every cost is cost()'s, so each search, pruning
+  // and ties included, is the one pelt() did alone.
+  // Candidates shared by the searches: starts[i] (ascending), each with its row in the current
+  // block of costs (−1: added since the block began). Each search keeps its own list of them:
+  // members[p] (indices into the shared list, ascending) with prunedAt[p] (Infinity while not
+  // pruned); the shared list is compacted to what some search still uses when a block begins.
+  const starts = new Int32Array(n + 1);
+  const row = new Int32Array(n + 1);
+  const segment = new Float64Array(n + 1);
+  const used = new Uint8Array(n + 1);
+  const remap = new Int32Array(n + 1);
+  const members = penalties.map(() => new Int32Array(n + 1));
+  const prunedAt = penalties.map(() => new Float64Array(n + 1));
+  const memberCount = new Int32Array(P);
+  const costs = new Float64Array(n + 1);
+  let block = new Float64Array(0);
+  let blockStart = 0;
+  let blockEnds = 0;
+  let count = 0;
   for (let t = minSize; t <= n; t++) {
     // s = t − minSize becomes a valid candidate now (it is a reachable end, or 0).
     const fresh = t - minSize;
-    if (fresh === 0 || (fresh >= minSize && Number.isFinite(best[fresh]))) {
-      candidates.push({ s: fresh, prunedAt: Infinity });
+    if (fresh === 0 || (fresh >= minSize && Number.isFinite(best[0][fresh]))) {
+      starts[count] = fresh;
+      row[count] = -1;
+      for (let p = 0; p < P; p++) {
+        members[p][memberCount[p]] = count;
+        prunedAt[p][memberCount[p]] = Infinity;
+        memberCount[p]++;
+      }
+      count++;
     }
-    let bestValue = Infinity;
-    let bestStart = -1;
-    const costs = new Float64Array(candidates.length);
-    for (let i = 0; i < candidates.length; i++) {
-      const { s } = candidates[i];
-      const value = best[s] + cost.cost(s, t) + penalty;
-      costs[i] = value - penalty;
-      // Strict < keeps the earliest start on exact ties: deterministic.
-      if (value < bestValue) {
-        bestValue = value;
-        bestStart = s;
+    if (t >= blockStart + blockEnds) {
+      count = compactShared(starts, row, count, members, memberCount, used, remap);
+      blockStart = t;
+      blockEnds = Math.min(PELT_BLOCK, n + 1 - t);
+      if (cost.costsBlock) {
+        if (block.length < count * blockEnds) block = new Float64Array(Math.max(count * blockEnds, 2 * block.length));
+        cost.costsBlock(t, blockEnds, starts, count, block);
+        for (let i = 0; i < count; i++) row[i] = i;
       }
     }
-    best[t] = bestValue;
-    lastStart[t] = bestStart;
-    // Pruning (Killick et al. 2012, Theorem 3.1 with K = 0, valid because
-    // C(a,b) + C(b,c) ≤ C(a,c)): if best[s] + C(s,t) ≥ best[t], s never beats t again.
-    const kept: { s: number; prunedAt: number }[] = [];
-    for (let i = 0; i < candidates.length; i++) {
-      const c = candidates[i];
-      if (c.prunedAt === Infinity && costs[i] >= bestValue) c.prunedAt = t;
-      if (t + 1 < c.prunedAt + minSize) kept.push(c);
+    const k = t - blockStart;
+    for (let i = 0; i < count; i++) segment[i] = cost.costsBlock && row[i] >= 0 ? block[row[i] * blockEnds + k] : cost.cost(starts[i], t);
+    for (let p = 0; p < P; p++) {
+      const penalty = penalties[p];
+      const bp = best[p];
+      const mine = members[p];
+      const pruned = prunedAt[p];
+      const m = memberCount[p];
+      let bestValue = Infinity;
+      let bestStart = -1;
+      let highest = -Infinity;
+      for (let j = 0; j < m; j++) {
+        const i = mine[j];
+        const s = starts[i];
+        const value = bp[s] + segment[i] + penalty;
+        const c = value - penalty;
+        costs[j] = c;
+        if (c > highest) highest = c;
+        // Strict < keeps the earliest start on exact ties: deterministic.
+        if (value < bestValue) {
+          bestValue = value;
+          bestStart = s;
+        }
+      }
+      bp[t] = bestValue;
+      lastStart[p][t] = bestStart;
+      // Pruning (Killick et al. 2012, Theorem 3.1 with K = 0, valid because
+      // C(a,b) + C(b,c) ≤ C(a,c)): if best[s] + C(s,t) ≥ best[t], s never beats t again.
+      // (Nothing to do when no candidate reaches best[t]: the usual case without change.)
+      let kept = 0;
+      for (let j = 0; j < m; j++) {
+        let at = pruned[j];
+        if (at === Infinity && highest >= bestValue && costs[j] >= bestValue) at = t;
+        if (t + 1 < at + minSize) {
+          mine[kept] = mine[j];
+          pruned[kept] = at;
+          kept++;
+        }
+      }
+      memberCount[p] = kept;
     }
-    candidates = kept;
   }
-  return backtrack(lastStart, n);
+  return lastStart.map((ls) => backtrack(ls, n));
 }
 
 /**
@@ -285,31 +387,7 @@ export function detectChangePoints(series: number[][], options: ChangePointOptio
   const d = standard.kept.length;
   const penalty = options.penalty ?? (d > 0 ? defaultPenalty(n, d, model) : 0);
   if (!(penalty >= 0) || !Number.isFinite(penalty)) throw new OptionError('penalty', `must be a finite number >= 0, got ${penalty}`);
-  let scale = standard.scale.slice();
-  let boundaries: number[] = [];
-  let shapes: BoundaryShape[] = [];
-  let refinements = 0;
-  const columns = standard.kept.map((j) => series.map((row) => row[j]));
-  if (d > 0 && n >= 2 * minSize) {
-    boundaries = searchChangePoints(segmentCost(model, standard.values, x), method, penalty, minSize);
-    while (refinements < maxRefinements) {
-      refinements++;
-      const residualScale = noise === 'long-run' ? longRunResidualScale(columns, boundaries, model, x) : pooledResidualScale(columns, boundaries, model, x);
-      const nextScale = residualScale.map((s, k) => (s > 0 ? s : standard.scale[k]));
-      const rescaled = series.map((row) => standard.kept.map((j, k) => (row[j] - standard.center[k]) / nextScale[k]));
-      const next = searchChangePoints(segmentCost(model, rescaled, x), method, penalty, minSize);
-      scale = nextScale;
-      const same = next.length === boundaries.length && next.every((b, i) => b === boundaries[i]);
-      boundaries = next;
-      if (same) break;
-    }
-    if (model === 'linear' && boundaries.length > 0) {
-      const standardised = series.map((row) => standard.kept.map((j, k) => (row[j] - standard.center[k]) / scale[k]));
-      ({ boundaries, shapes } = refineBoundaries(standardised, x, boundaries, minSize));
-    } else {
-      shapes = boundaries.map(() => 'jump');
-    }
-  }
+  const { boundaries, shapes, scale, refinements } = searchWithRefinement(series, x, standard, { method, model, minSize, maxRefinements, noise }, [penalty])[0];
   const fitCost = segmentCost(model, series, x);
   const starts = [0, ...boundaries];
   const ends = [...boundaries, n];
@@ -331,4 +409,92 @@ export function detectChangePoints(series: number[][], options: ChangePointOptio
     scale,
     refinements,
   };
+}
+
+/** One penalty's search in detectChangePoints: boundaries (refined), their shapes, the noise scale used. */
+interface RefinedSearch {
+  boundaries: number[];
+  shapes: BoundaryShape[];
+  scale: number[];
+  refinements: number;
+}
+
+type ResolvedOptions = ReturnType<typeof resolveChangePointOptions>;
+
+/** The search of `method` for several penalties on one cost (PELT shares the costs: peltMany). */
+function searchMany(cost: SegmentCost, method: ChangePointMethod, penalties: readonly number[], minSize: number): number[][] {
+  if (method === 'pelt') return peltMany(cost, penalties, minSize);
+  return penalties.map((penalty) => searchChangePoints(cost, method, penalty, minSize));
+}
+
+/**
+ * Steps 2–3 of detectChangePoints for each penalty: search, re-estimate the noise scale from the
+ * segment fits, search again until the boundaries stop changing, then place linear boundaries by
+ * hinge fit. Each penalty follows its own sequence exactly; penalties whose current boundaries
+ * agree have the same next scale, hence the same cost, and are searched together.
+ */
+function searchWithRefinement(series: number[][], x: readonly number[], standard: ReturnType<typeof robustStandardize>, o: ResolvedOptions, penalties: readonly number[]): RefinedSearch[] {
+  const n = series.length;
+  const d = standard.kept.length;
+  const states: RefinedSearch[] = penalties.map(() => ({ boundaries: [], shapes: [], scale: standard.scale.slice(), refinements: 0 }));
+  if (!(d > 0 && n >= 2 * o.minSize)) return states;
+  const columns = standard.kept.map((j) => series.map((row) => row[j]));
+  searchMany(segmentCost(o.model, standard.values, x), o.method, penalties, o.minSize).forEach((b, p) => {
+    states[p].boundaries = b;
+  });
+  let active = states.map((_, p) => p);
+  for (let round = 0; round < o.maxRefinements && active.length > 0; round++) {
+    const groups = new Map<string, number[]>();
+    for (const p of active) {
+      const key = states[p].boundaries.join(',');
+      groups.set(key, [...(groups.get(key) ?? []), p]);
+    }
+    const stillActive: number[] = [];
+    for (const members of groups.values()) {
+      const boundaries = states[members[0]].boundaries;
+      const residualScale = o.noise === 'long-run' ? longRunResidualScale(columns, boundaries, o.model, x) : pooledResidualScale(columns, boundaries, o.model, x);
+      const nextScale = residualScale.map((s, k) => (s > 0 ? s : standard.scale[k]));
+      const rescaled = series.map((row) => standard.kept.map((j, k) => (row[j] - standard.center[k]) / nextScale[k]));
+      const found = searchMany(segmentCost(o.model, rescaled, x), o.method, members.map((p) => penalties[p]), o.minSize);
+      members.forEach((p, i) => {
+        const state = states[p];
+        const next = found[i];
+        state.refinements++;
+        state.scale = nextScale;
+        const same = next.length === state.boundaries.length && next.every((b, k) => b === state.boundaries[k]);
+        state.boundaries = next;
+        if (!same) stillActive.push(p);
+      });
+    }
+    active = stillActive.sort((a, b) => a - b);
+  }
+  for (const state of states) {
+    if (o.model === 'linear' && state.boundaries.length > 0) {
+      const standardised = series.map((row) => standard.kept.map((j, k) => (row[j] - standard.center[k]) / state.scale[k]));
+      ({ boundaries: state.boundaries, shapes: state.shapes } = refineBoundaries(standardised, x, state.boundaries, o.minSize));
+    } else {
+      state.shapes = state.boundaries.map(() => 'jump');
+    }
+  }
+  return states;
+}
+
+/**
+ * The boundaries detectChangePoints(series, {...options, penalty}) finds, for each of `penalties`
+ * (a penalty sweep, confidence.ts): the same numbers, with the searches shared where the costs
+ * are the same (searchWithRefinement).
+ */
+export function detectBoundariesForPenalties(series: number[][], options: ChangePointOptions, penalties: readonly number[]): number[][] {
+  const resolved = resolveChangePointOptions(options);
+  const n = series.length;
+  for (const row of series) {
+    for (const v of row) if (!Number.isFinite(v)) throw new Error(`detectChangePoints: data must be finite numbers, got ${v}`);
+  }
+  const x = options.x ?? series.map((_, t) => t);
+  if (x.length !== n) throw new OptionError('x', `has ${x.length} values for ${n} rows`);
+  for (const penalty of penalties) {
+    if (!(penalty >= 0) || !Number.isFinite(penalty)) throw new OptionError('penalty', `must be a finite number >= 0, got ${penalty}`);
+  }
+  const standard = robustStandardize(series, resolved.model, x);
+  return searchWithRefinement(series, x, standard, resolved, penalties).map((s) => s.boundaries);
 }

@@ -14,7 +14,7 @@
  *   measures how far the boundary is from the edge of detectability, not sampling noise.
  */
 import { Rng } from '../util/rng.js';
-import { detectChangePoints } from './changepoints.js';
+import { detectBoundariesForPenalties, detectChangePoints } from './changepoints.js';
 import type { ChangePointOptions } from './types.js';
 
 export const DEFAULT_TOLERANCE = 2;
@@ -55,7 +55,8 @@ export function penaltySweepConfidence(
     throw new Error(`penaltySweepConfidence: need 0 < low <= high and an integer steps >= 1, got ${low}, ${high}, ${steps}`);
   }
   const penalties = Array.from({ length: steps }, (_, i) => options.penalty * low * (high / low) ** (steps === 1 ? 0 : i / (steps - 1)));
-  const runs = penalties.map((penalty) => detectChangePoints(series, { ...options, penalty }).boundaries);
+  // detectChangePoints at each penalty, with the searches over equal costs shared (the same boundaries).
+  const runs = detectBoundariesForPenalties(series, options, penalties);
   return { confidence: persistence(boundaries, runs, sweep.tolerance), penalties };
 }
 

@@ -47,6 +47,13 @@ export interface SegmentCost {
   columnCost(s: number, t: number, j: number): number;
   /** The least-squares fit of rows [s, t). */
   fit(s: number, t: number): SegmentFit;
+  /**
+   * cost(starts[i], t0 + k) for i < count and k < ends, into out[i * ends + k]: the same numbers
+   * as cost(), for the change-point search, which asks for every candidate at every t. Each
+   * start's prefix sums are read once for `ends` consecutive ends: with thousands of candidates
+   * (a long stretch without change) the search is otherwise bound by memory, not arithmetic.
+   */
+  costsBlock?(t0: number, ends: number, starts: Int32Array, count: number, out: Float64Array): void;
 }
 
 function checkRows(data: readonly (readonly number[])[], who: string): number {
@@ -97,6 +104,32 @@ export class L2Cost implements SegmentCost {
     let total = 0;
     for (let j = 0; j < this.d; j++) total += this.columnCost(s, t, j);
     return total;
+  }
+
+  costsBlock(t0: number, ends: number, starts: Int32Array, count: number, out: Float64Array): void {
+    const { d, sum, sumSq } = this;
+    for (let i = 0; i < count; i++) {
+      const s = starts[i];
+      const from = s * d;
+      for (let k = 0; k < ends; k++) {
+        const t = t0 + k;
+        const len = t - s;
+        if (len <= 0) {
+          out[i * ends + k] = 0;
+          continue;
+        }
+        // columnCost's arithmetic, operation for operation, so the search's costs equal cost()'s.
+        const at = t * d;
+        let total = 0;
+        for (let j = 0; j < d; j++) {
+          const sx = sum[at + j] - sum[from + j];
+          const sxx = sumSq[at + j] - sumSq[from + j];
+          const rss = sxx - (sx * sx) / len;
+          total += rss > 0 ? rss : 0;
+        }
+        out[i * ends + k] = total;
+      }
+    }
   }
 
   /** Mean of each column over rows [s, t). */
@@ -186,6 +219,38 @@ export class LinearCost implements SegmentCost {
     let total = 0;
     for (let j = 0; j < this.d; j++) total += this.columnFit(s, t, j, time).rss;
     return total;
+  }
+
+  costsBlock(t0: number, ends: number, starts: Int32Array, count: number, out: Float64Array): void {
+    const { d, su: SU, suu: SUU, sy: SY, suy: SUY, syy: SYY } = this;
+    for (let i = 0; i < count; i++) {
+      const s = starts[i];
+      const from = s * d;
+      for (let k = 0; k < ends; k++) {
+        const t = t0 + k;
+        const m = t - s;
+        if (m <= 0) {
+          out[i * ends + k] = 0;
+          continue;
+        }
+        // centredTime and columnFit's arithmetic, operation for operation, so the search's costs
+        // equal cost()'s bit for bit; only the per-column objects and lookups are gone.
+        const su = SU[t] - SU[s];
+        const suu = SUU[t] - SUU[s] - (su * su) / m;
+        const sloped = suu > 1e-12 * m;
+        const at = t * d;
+        let total = 0;
+        for (let j = 0; j < d; j++) {
+          const sy = SY[at + j] - SY[from + j];
+          const syy = SYY[at + j] - SYY[from + j] - (sy * sy) / m;
+          const suy = SUY[at + j] - SUY[from + j] - (su * sy) / m;
+          const slope = sloped ? suy / suu : 0;
+          const rss = syy - slope * suy;
+          total += rss > 0 ? rss : 0;
+        }
+        out[i * ends + k] = total;
+      }
+    }
   }
 
   private columnFit(s: number, t: number, j: number, time: { m: number; su: number; suu: number }): { rss: number; slope: number; mean: number } {
