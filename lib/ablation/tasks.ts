@@ -117,6 +117,12 @@ export function defaultIclWindow(halfLen: number): number {
   return Math.max(1, Math.floor(halfLen / 10));
 }
 
+/** Induction prompts are [BOS] + R + R: 2n + 1 tokens, and the ICL window fits in one repeat. */
+function checkInductionShape(who: string, T: number, n: number, iclWindow: number): void {
+  if (T !== 2 * n + 1) throw new Error(`${who}: sequence length ${T} is not 2·${n} + 1`);
+  if (!Number.isInteger(iclWindow) || iclWindow < 1 || iclWindow > n) throw new OptionError('--icl-window', `must be an integer in 1…${n}, got ${iclWindow}`);
+}
+
 /**
  * Behaviour of the model on induction prompts of repeat length n.
  * - `crossEntropy(b, p)`: clean next-token loss of the logit at position p of prompt b, for p in [n, 2n).
@@ -131,8 +137,7 @@ export function inductionBehaviour(
 ): BehaviourMetrics {
   const { batch, heads, seqLen: T } = dims;
   const n = halfLen;
-  if (T !== 2 * n + 1) throw new Error(`inductionBehaviour: sequence length ${T} is not 2·${n} + 1`);
-  if (!Number.isInteger(iclWindow) || iclWindow < 1 || iclWindow > n) throw new OptionError('--icl-window', `must be an integer in 1…${n}, got ${iclWindow}`);
+  checkInductionShape('inductionBehaviour', T, n, iclWindow);
   const meanLoss = (from: number, to: number): number => {
     let total = 0;
     for (let b = 0; b < batch; b++) for (let p = from; p < to; p++) total += crossEntropy(b, p);
@@ -184,8 +189,7 @@ export function inductionBehaviourPerPrompt(
 ): PerPromptBehaviour {
   const { batch, heads, seqLen: T } = dims;
   const n = halfLen;
-  if (T !== 2 * n + 1) throw new Error(`inductionBehaviourPerPrompt: sequence length ${T} is not 2·${n} + 1`);
-  if (!Number.isInteger(iclWindow) || iclWindow < 1 || iclWindow > n) throw new OptionError('--icl-window', `must be an integer in 1…${n}, got ${iclWindow}`);
+  checkInductionShape('inductionBehaviourPerPrompt', T, n, iclWindow);
   const meanLoss = (b: number, from: number, to: number): number => {
     let total = 0;
     for (let p = from; p < to; p++) total += crossEntropy(b, p);

@@ -22,12 +22,12 @@
  * null-corrected statistics of a resample reuse the null of its own resampled graphs.
  */
 import { bootstrapCounts, quantileSorted, resampledMatrix } from '../ablation/bootstrap.js';
-import { allowedEdges } from '../network/null-models.js';
+import { allowedEdges, edgeArrays } from '../network/null-models.js';
 import { fitPowerLawTail } from '../network/power-law.js';
 import { TAIL_TEST_DEFAULTS, tailTests, type TailTestResult } from '../network/tail-tests.js';
 import { kendallTau } from '../phases/ranking.js';
 import { junctureTest, largestDrops, meanDistance, type JunctureTest } from './junctures.js';
-import { StrengthNull, strengthZScores } from './null-strength.js';
+import { StrengthNull } from './null-strength.js';
 import { persistence, rankedComponents, rankStability, roleScores, ROLES, structureTest, type RankStability, type Role, type StructureTest } from './stability.js';
 import { clusterTrajectories, type TrajectoryClustering } from './trajectories.js';
 
@@ -230,7 +230,7 @@ export function findings(input: FindingsInput, options: FindingsOptions = {}): F
   const raw = matrices.map((m) => roleScores(m, ranked));
   const strengthNull = new StrengthNull(nodes, allowed);
   const corrected = matrices.map((m) => {
-    strengthZScores(m, nodes, allowed); // checks that no weight lies off the allowed edges
+    edgeArrays('findings', m, allowed, nodes); // checks that no weight lies off the allowed edges
     return zScores(m, strengthNull, ranked);
   });
   const stability = (role: Role, from: Record<Role, Float64Array>[]): RankStability => rankStability(from.map((s) => s[role]), w, segs);
